@@ -1,0 +1,5 @@
+"""`python -m portefeuille_ld` runs the command line."""
+
+from portefeuille_ld.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The build pipeline, read top to bottom: sources → curation → portfolio → mapping → validate → artifacts."""
