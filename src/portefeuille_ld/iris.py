@@ -34,8 +34,9 @@ def slugify(text: str) -> str:
     >>> slugify("  Rè-gles  RI 2025 ")
     're-gles-ri-2025'
     """
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", bare.lower()).strip("-")
 
 
 def _checked(key: str) -> str:

@@ -30,6 +30,7 @@ __all__ = [
     "SKOS",
     "SPDX",
     "VCARD",
+    "VANN",
     "VOID",
     "XSD",
 ]
@@ -110,6 +111,7 @@ ELI = Namespace("http://data.europa.eu/eli/ontology#")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 VOID = Namespace("http://rdfs.org/ns/void#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
+VANN = Namespace("http://purl.org/vocab/vann/")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
@@ -129,6 +131,7 @@ PREFIXES: dict[str, str] = {
     "foaf": str(FOAF),
     "void": str(VOID),
     "sh": str(SH),
+    "vann": str(VANN),
     "vcard": str(VCARD),
     "spdx": str(SPDX),
     "dcatap": str(DCATAP),

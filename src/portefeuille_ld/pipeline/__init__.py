@@ -1,1 +1,4 @@
-"""The build pipeline, read top to bottom: sources → curation → portfolio → mapping → validate → artifacts."""
+"""The build pipeline, read top to bottom.
+
+sources → curation → portfolio → mapping → validate → artifacts → publish (see `build`).
+"""

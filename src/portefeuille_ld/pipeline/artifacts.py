@@ -1,0 +1,218 @@
+"""Write a release's files: the dumps, the ontology, the shapes, the report, the manifest.
+
+The files, all UTF-8:
+
+- ``portefeuille.ttl``, ``.nt``, ``.jsonld``, ``.rdf``: the data (union of the editions' graphs);
+- ``contexte.jsonld``: the JSON-LD context, published at ``{base_iri}contexte.jsonld``. The
+  dump embeds the same context inline, so it parses without network access;
+- ``portefeuille.nq``, ``.trig``: the dataset, one named graph per edition plus the
+  ontology's and the shapes' graphs;
+- ``ontologie.ttl``, ``formes.ttl``, ``validation.ttl``: the ontology, the shapes, the SHACL report;
+- ``manifest.json``: every other file with its media type, size and SHA-256.
+
+The same input gives the same bytes: the only date is `build_date`, every list is sorted,
+and blank nodes (allowed in the ontology, shapes and report, never in the data) get
+canonical labels.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Dataset, Graph, URIRef
+
+from portefeuille_ld import formats
+from portefeuille_ld.namespaces import PREFIXES
+from portefeuille_ld.pipeline import dumps
+from portefeuille_ld.pipeline.jsonld import dumps as json_bytes, to_jsonld
+from portefeuille_ld.pipeline.manifest import (
+    MANIFEST_FILE,
+    FileEntry,
+    GraphEntry,
+    GraphKind,
+    Manifest,
+)
+
+__all__ = [
+    "CONTEXT_FILE",
+    "DATASET_FILES",
+    "DATA_FILES",
+    "ONTOLOGY_FILE",
+    "REPORT_FILE",
+    "SHAPES_FILE",
+    "Manifest",
+    "context_url",
+    "media_type",
+    "write_artifacts",
+]
+
+log = logging.getLogger(__name__)
+
+CONTEXT_FILE = "contexte.jsonld"
+DATA_FILES = ("portefeuille.ttl", "portefeuille.nt", "portefeuille.jsonld", "portefeuille.rdf")
+"""The data (union of the editions) in each format."""
+DATASET_FILES = ("portefeuille.nq", "portefeuille.trig")
+"""The whole dataset, one named graph per edition plus the ontology and the shapes."""
+ONTOLOGY_FILE, SHAPES_FILE, REPORT_FILE = "ontologie.ttl", "formes.ttl", "validation.ttl"
+
+_OTHER_MEDIA_TYPES = {"json": "application/json", "txt": "text/plain", "md": "text/markdown"}
+
+
+def context_url(base_iri: str) -> str:
+    """Where the JSON-LD context is published.
+
+    >>> context_url("https://w3id.org/portefeuille-qc/")
+    'https://w3id.org/portefeuille-qc/contexte.jsonld'
+    """
+    return base_iri + CONTEXT_FILE
+
+
+def media_type(name: str) -> str:
+    """The media type of a file, from its extension.
+
+    >>> media_type("portefeuille.nq"), media_type("manifest.json"), media_type("x.bin")
+    ('application/n-quads', 'application/json', 'application/octet-stream')
+    """
+    extension = name.rpartition(".")[2]
+    known = formats.from_extension(extension)
+    if known is not None:
+        return known.media_type
+    return _OTHER_MEDIA_TYPES.get(extension, "application/octet-stream")
+
+
+@dataclass(frozen=True)
+class _Graphs:
+    """The dataset's named graphs, checked: each listed once, none left out."""
+
+    data: dict[str, Graph]
+    ontology: Graph
+    shapes: Graph
+
+    def entries(self) -> tuple[GraphEntry, ...]:
+        kinds: list[tuple[GraphKind, str, Graph]] = [("data", i, g) for i, g in self.data.items()]
+        kinds += [("ontology", _iri(self.ontology), self.ontology)]
+        kinds += [("shapes", _iri(self.shapes), self.shapes)]
+        return tuple(
+            GraphEntry(i, kind, len(g)) for kind, i, g in sorted(kinds, key=lambda k: k[1])
+        )
+
+
+def _iri(graph: Graph) -> str:
+    return str(graph.identifier)
+
+
+def _graphs(dataset: Dataset, data: Sequence[URIRef], ontology: URIRef, shapes: URIRef) -> _Graphs:
+    """Look the graphs up without creating any; refuse duplicates and forgotten graphs."""
+    listed = [*data, ontology, shapes]
+    if len(set(listed)) != len(listed):
+        raise ValueError(f"a named graph is listed twice: {[str(i) for i in listed]}")
+    present = {g.identifier: g for g in dataset.graphs()}
+    missing = [str(i) for i in listed if i not in present]
+    if missing:
+        raise ValueError(f"no such named graph in the dataset: {', '.join(missing)}")
+    forgotten = sorted(str(i) for i, g in present.items() if i not in listed and len(g))
+    if forgotten:
+        raise ValueError(f"graphs with triples that would not be published: {', '.join(forgotten)}")
+    for iri in data:
+        if dumps.has_blank_nodes(present[iri]):
+            raise ValueError(f"blank nodes in the data graph <{iri}>: mint IRIs in iris.py")
+    return _Graphs({str(i): present[i] for i in data}, present[ontology], present[shapes])
+
+
+def _check_options(base_iri: str, build_date: str, extra: Mapping[str, bytes]) -> None:
+    if not base_iri.endswith("/"):
+        raise ValueError(f"the base IRI must end with '/': {base_iri!r}")
+    try:
+        valid_date = date.fromisoformat(build_date).isoformat() == build_date
+    except ValueError:
+        valid_date = False
+    if not valid_date:
+        raise ValueError(f"the build date must be YYYY-MM-DD: {build_date!r}")
+    reserved = {*DATA_FILES, *DATASET_FILES, CONTEXT_FILE, ONTOLOGY_FILE, SHAPES_FILE}
+    reserved |= {REPORT_FILE, MANIFEST_FILE}
+    for name in extra:
+        if name in reserved or Path(name).name != name or name.startswith("."):
+            raise ValueError(f"not a valid name for an extra file: {name!r}")
+
+
+def write_artifacts(
+    dataset: Dataset,
+    directory: Path,
+    *,
+    data_graphs: Sequence[URIRef],
+    ontology_graph: URIRef,
+    shapes_graph: URIRef,
+    report: Graph,
+    base_iri: str,
+    build_date: str,
+    extra_files: Mapping[str, bytes] | None = None,
+) -> Manifest:
+    """Write every file of a release into `directory` (existing, empty) and return its manifest.
+
+    `dataset` must hold exactly the listed graphs (others must be empty); the data
+    graphs must have no blank node. `extra_files` (name → bytes) are written and
+    listed as they are.
+
+    :raises ValueError: on a missing, duplicate or unlisted graph, a blank node in the
+        data, an invalid IRI, a bad base IRI or build date, or a bad extra file name.
+    """
+    extra = dict(extra_files or {})
+    _check_options(base_iri, build_date, extra)
+    graphs = _graphs(dataset, data_graphs, ontology_graph, shapes_graph)
+    union = Graph()
+    for graph in graphs.data.values():
+        union += graph
+    contents = {**_data_files(union), **_dataset_files(graphs)}
+    contents[REPORT_FILE] = dumps.turtle(dumps.canonical(report, salt="report"), prefixes=PREFIXES)
+    contents.update(extra)
+    entries = []
+    for name, content in sorted(contents.items()):
+        (directory / name).write_bytes(content)
+        entries.append(FileEntry.of_bytes(name, media_type(name), content))
+    manifest = Manifest(
+        base_iri=base_iri,
+        build_date=build_date,
+        data_triples=len(union),
+        jsonld_context=context_url(base_iri),
+        files=tuple(entries),
+        graphs=graphs.entries(),
+    )
+    (directory / MANIFEST_FILE).write_bytes(manifest.to_json())
+    log.info("wrote %d files (%d data triples) into %s", len(entries) + 1, len(union), directory)
+    return manifest
+
+
+def _data_files(union: Graph) -> dict[str, bytes]:
+    """The data in every format, and the JSON-LD context."""
+    triples = dumps.triples_of(union)
+    jsonld = to_jsonld(union, prefixes=PREFIXES)
+    return {
+        "portefeuille.ttl": dumps.turtle(union, prefixes=PREFIXES),
+        "portefeuille.nt": dumps.ntriples(triples),
+        "portefeuille.jsonld": json_bytes(jsonld.document),
+        "portefeuille.rdf": dumps.rdf_xml(triples, prefixes=PREFIXES),
+        CONTEXT_FILE: json_bytes({"@context": jsonld.context}),
+    }
+
+
+def _dataset_files(graphs: _Graphs) -> dict[str, bytes]:
+    """N-Quads and TriG of every named graph, plus the ontology and shapes on their own."""
+    canonical = {iri: dumps.canonical(g, salt=iri) for iri, g in graphs.data.items()}
+    ontology = dumps.canonical(graphs.ontology, salt=_iri(graphs.ontology))
+    shapes = dumps.canonical(graphs.shapes, salt=_iri(graphs.shapes))
+    canonical.update({_iri(ontology): ontology, _iri(shapes): shapes})
+    named = [(iri, dumps.triples_of(canonical[iri])) for iri in sorted(canonical)]
+    quads = [
+        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(i)) for i, ts in named for t in ts
+    ]
+    return {
+        "portefeuille.nq": dumps.nquads(quads),
+        "portefeuille.trig": dumps.trig(named, prefixes=PREFIXES),
+        ONTOLOGY_FILE: dumps.turtle(ontology, prefixes=PREFIXES),
+        SHAPES_FILE: dumps.turtle(shapes, prefixes=PREFIXES),
+    }

@@ -1,0 +1,171 @@
+"""Orchestrate the build: each edition → graph → validate → publish the artifacts atomically.
+
+Nothing is published unless every graph conforms; a failed or interrupted build
+leaves the previous release untouched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset, Graph
+
+from portefeuille_ld.errors import SourceError, ValidationFailed
+from portefeuille_ld.iris import Iris
+from portefeuille_ld.namespaces import PREFIXES
+from portefeuille_ld.pipeline import dumps
+from portefeuille_ld.pipeline.artifacts import (
+    DATA_FILES,
+    DATASET_FILES,
+    Manifest,
+    media_type,
+    write_artifacts,
+)
+from portefeuille_ld.pipeline.editions import edition_dirs, read_edition
+from portefeuille_ld.pipeline.manifest import MANIFEST_FILE, FileEntry
+from portefeuille_ld.pipeline.mapping import map_portfolio
+from portefeuille_ld.pipeline.metadata import DumpFile, describe_dataset, read_editions
+from portefeuille_ld.pipeline.publish import publish
+from portefeuille_ld.pipeline.validate import ValidationReport, validate
+from portefeuille_ld.pipeline.void import compute_statistics
+
+__all__ = ["METADATA_FILE", "BuildResult", "build", "check"]
+
+METADATA_FILE = "void.ttl"
+"""The dataset's VoID and DCAT-AP description, written after the dumps it describes."""
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a successful build published."""
+
+    release: Path
+    manifest: Manifest
+    report: ValidationReport
+    editions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CheckedDataset:
+    """The validated dataset, before anything is written."""
+
+    dataset: Dataset
+    data: Graph
+    """The union of the editions' graphs."""
+    report: ValidationReport
+    editions: tuple[str, ...]
+    build_date: str
+
+
+def read_graph(path: Path) -> Graph:
+    """Parse a Turtle file of the repository (ontology or shapes)."""
+    try:
+        return Graph().parse(path, format="turtle")
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror}", path=path) from exc
+    except Exception as exc:  # rdflib raises several parser exception types
+        raise SourceError(f"not valid Turtle: {exc}", path=path) from exc
+
+
+def check(
+    data_dir: Path,
+    *,
+    ontology_path: Path,
+    shapes_path: Path,
+    iris: Iris,
+    editions: Sequence[str] = (),
+) -> CheckedDataset:
+    """Read, map and validate every edition; raise `ValidationFailed` on any violation."""
+    ontology, shapes = read_graph(ontology_path), read_graph(shapes_path)
+    dataset = Dataset()
+    for prefix, namespace in PREFIXES.items():
+        dataset.bind(prefix, namespace)
+    data = Graph()
+    names: list[str] = []
+    dates: list[str] = []
+    for directory in edition_dirs(data_dir):
+        portfolio = read_edition(directory)
+        if editions and portfolio.source.edition not in editions:
+            continue
+        graph = map_portfolio(portfolio, iris)
+        named = dataset.graph(iris.edition_graph(portfolio.source.edition))
+        for triple in graph:
+            named.add(triple)
+            data.add(triple)
+        names.append(portfolio.source.edition)
+        dates.append(portfolio.source.modified.isoformat())
+    _copy(ontology, dataset.graph(iris.ontology_graph()))
+    _copy(shapes, dataset.graph(iris.shapes_graph()))
+    report = validate(data, shapes=shapes, ontology=ontology)
+    log.info("validated %d triples: %d violation(s), %d warning(s)",
+             len(data), len(report.violations), len(report.warnings))  # fmt: skip
+    if report.violations:
+        raise ValidationFailed(report)
+    return CheckedDataset(dataset, data, report, tuple(names), max(dates))
+
+
+def _copy(source: Graph, target: Graph) -> None:
+    for triple in source:
+        target.add(triple)
+
+
+def build(
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    ontology_path: Path,
+    shapes_path: Path,
+    iris: Iris,
+    build_date: str | None = None,
+) -> BuildResult:
+    """Validate, then write every artifact into a new release of `out_dir` and switch to it."""
+    checked = check(data_dir, ontology_path=ontology_path, shapes_path=shapes_path, iris=iris)
+    manifests: list[Manifest] = []
+
+    def write(directory: Path) -> Manifest:
+        manifest = write_artifacts(
+            checked.dataset,
+            directory,
+            data_graphs=[iris.edition_graph(e) for e in checked.editions],
+            ontology_graph=iris.ontology_graph(),
+            shapes_graph=iris.shapes_graph(),
+            report=checked.report.graph,
+            base_iri=iris.base,
+            build_date=build_date or checked.build_date,
+        )
+        manifest = _add_metadata(directory, manifest, checked.data, iris)
+        manifests.append(manifest)
+        return manifest
+
+    release = publish(out_dir, write)
+    log.info("published %s", release)
+    return BuildResult(release, manifests[0], checked.report, checked.editions)
+
+
+def _add_metadata(directory: Path, manifest: Manifest, data: Graph, iris: Iris) -> Manifest:
+    """Describe the written dumps (VoID + DCAT-AP) in `void.ttl` and list it in the manifest."""
+    described = DATA_FILES + DATASET_FILES
+    graph = describe_dataset(
+        iris=iris,
+        files=[
+            DumpFile(f.name, f.media_type, f.size, f.sha256)
+            for f in manifest.files
+            if f.name in described
+        ],
+        statistics=compute_statistics(data, uri_space=iris.base),
+        editions=read_editions(data),
+        build_date=manifest.build_date,
+    )
+    content = dumps.turtle(graph, prefixes=PREFIXES)
+    (directory / METADATA_FILE).write_bytes(content)
+    entry = FileEntry.of_bytes(METADATA_FILE, media_type(METADATA_FILE), content)
+    files = tuple(sorted((*manifest.files, entry), key=lambda f: f.name))
+    manifest = dataclasses.replace(manifest, files=files)
+    (directory / MANIFEST_FILE).write_bytes(manifest.to_json())
+    return manifest

@@ -1,0 +1,314 @@
+"""Validate a data graph against the SHACL shapes: the only module that imports pyshacl.
+
+pyshacl's `validate()` returns an untyped 3-tuple whose second item may be an
+exception; `Validator.validate` wraps it once and returns a typed `ValidationReport`
+whose results are sorted (severity, focus node, path, shape), so reports are stable.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pyshacl import validate as shacl_validate
+from pyshacl.errors import ReportableRuntimeError
+from rdflib import BNode, Graph, URIRef
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.query import Processor, Result
+from rdflib.term import Identifier, Literal as RdfLiteral, Node
+
+from portefeuille_ld.errors import SourceError
+from portefeuille_ld.namespaces import PREFIXES, RDF, SH
+
+__all__ = ["Inference", "ValidationReport", "ValidationResult", "Validator", "render", "validate"]
+
+log = logging.getLogger(__name__)
+
+Inference = Literal["none", "rdfs", "owlrl", "both"]
+"""Inference pyshacl may run on the data graph before validating (none by default)."""
+
+Language = Literal["fr", "en"]
+
+_SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One sh:ValidationResult: where (focus node, path), what (shape, constraint), why (messages).
+
+    `path` is the SHACL path in SPARQL property-path syntax with our prefixes
+    (``pf:edition``, ``^pf:hasEntry``), or None for a node-level result.
+    """
+
+    focus_node: Node
+    path: str | None
+    severity: URIRef
+    source_shape: Node
+    source_constraint_component: URIRef
+    source_constraint: Node | None
+    value: Node | None
+    message_fr: str
+    message_en: str
+
+    @property
+    def severity_name(self) -> str:
+        """``Violation``, ``Warning`` or ``Info``."""
+        return self.severity.removeprefix(str(SH))
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of one validation: conforms unless some result is an sh:Violation."""
+
+    conforms: bool
+    results: tuple[ValidationResult, ...]
+    graph: Graph
+    """The SHACL validation report graph, as pyshacl produced it."""
+
+    @property
+    def violations(self) -> tuple[ValidationResult, ...]:
+        return tuple(r for r in self.results if r.severity == SH.Violation)
+
+    @property
+    def warnings(self) -> tuple[ValidationResult, ...]:
+        return tuple(r for r in self.results if r.severity == SH.Warning)
+
+
+class Validator:
+    """Validates graphs against one shapes graph and ontology, parsing each SPARQL query once.
+
+    pyshacl re-parses a SHACL-SPARQL constraint's query for every focus node, and
+    rdflib's parser then dominates the run time; a `Validator` keeps the parsed
+    queries, so reuse one to validate many graphs (the shape tests do).
+
+    >>> from rdflib import Graph
+    >>> Validator(shapes=Graph(), ontology=Graph()).validate(Graph()).conforms
+    True
+    """
+
+    def __init__(self, *, shapes: Graph, ontology: Graph, inference: Inference = "none") -> None:
+        self.shapes = shapes
+        self.ontology = ontology
+        self.inference: Inference = inference
+        self._prepared: dict[str, Query] = {}
+
+    def validate(self, data: Graph) -> ValidationReport:
+        """Validate `data`, with the ontology's axioms mixed into a copy of it.
+
+        SHACL-SPARQL constraints and targets are enabled; warnings and infos are
+        reported but do not break conformance. `data` itself is never modified.
+
+        :raises SourceError: the shapes graph cannot be evaluated (malformed shape or SPARQL).
+        """
+        target = _QueryCachingGraph(self._prepared)
+        for prefix, namespace in PREFIXES.items():
+            target.bind(prefix, namespace)
+        for triple in data:
+            target.add(triple)
+        try:
+            outcome = shacl_validate(
+                target,
+                shacl_graph=self.shapes,
+                ont_graph=self.ontology,
+                inference=self.inference,
+                advanced=True,
+                inplace=True,  # `target` is already our private copy
+                allow_warnings=True,
+                allow_infos=True,
+            )
+        except ReportableRuntimeError as exc:
+            raise SourceError(f"the SHACL shapes cannot be evaluated: {exc.message}") from exc
+        report_graph = outcome[1]
+        if not isinstance(report_graph, Graph):
+            raise SourceError(f"the SHACL shapes cannot be evaluated: {report_graph}")
+        results = tuple(sorted(_read_results(report_graph), key=_sort_key))
+        report = ValidationReport(
+            conforms=not any(r.severity == SH.Violation for r in results),
+            results=results,
+            graph=report_graph,
+        )
+        log.debug("SHACL: %d result(s), %d violation(s)", len(results), len(report.violations))
+        return report
+
+
+def validate(
+    data: Graph, *, shapes: Graph, ontology: Graph, inference: Inference = "none"
+) -> ValidationReport:
+    """Validate `data` against `shapes` once (see `Validator` to validate several graphs).
+
+    >>> from rdflib import Graph
+    >>> report = validate(Graph(), shapes=Graph(), ontology=Graph())
+    >>> report.conforms, report.violations
+    (True, ())
+
+    :raises SourceError: the shapes graph cannot be evaluated (malformed shape or SPARQL).
+    """
+    return Validator(shapes=shapes, ontology=ontology, inference=inference).validate(data)
+
+
+def render(report: ValidationReport, *, lang: Language | None = None) -> str:
+    """The report as plain text: one block per result, messages in French and English.
+
+    `lang` keeps only that language's message.
+
+    >>> from rdflib import Graph
+    >>> print(render(validate(Graph(), shapes=Graph(), ontology=Graph())))
+    Conforme / Conforms: 0 violation(s), 0 avertissement(s) / warning(s).
+    """
+    verdict = "Conforme / Conforms" if report.conforms else "Non conforme / Does not conform"
+    lines = [
+        f"{verdict}: {len(report.violations)} violation(s), "
+        f"{len(report.warnings)} avertissement(s) / warning(s)."
+    ]
+    for result in report.results:
+        lines.append("")
+        lines.append(f"[{result.severity_name}] {_term_text(result.focus_node)}")
+        if result.path is not None:
+            lines.append(f"  chemin / path: {result.path}")
+        if result.value is not None:
+            lines.append(f"  valeur / value: {_term_text(result.value)}")
+        shape = _compact(result.source_constraint or result.source_shape)
+        lines.append(f"  forme / shape: {shape}")
+        if lang in (None, "fr"):
+            lines.append(f"  fr: {result.message_fr}")
+        if lang in (None, "en"):
+            lines.append(f"  en: {result.message_en}")
+    return "\n".join(lines)
+
+
+class _QueryCachingGraph(Graph):
+    """A Graph whose `query` parses each SPARQL string once, into the shared `prepared` dict.
+
+    The results are the same: pyshacl passes `$this` as an initial binding, not in the text.
+    """
+
+    def __init__(self, prepared: dict[str, Query]) -> None:
+        super().__init__()
+        self._prepared = prepared
+
+    def query(
+        self,
+        query_object: str | Query,
+        processor: str | Processor = "sparql",
+        result: str | type[Result] = "sparql",
+        initNs: Mapping[str, Any] | None = None,  # rdflib's parameter names
+        initBindings: Mapping[str, Identifier] | None = None,
+        use_store_provided: bool = True,
+        **kwargs: Any,
+    ) -> Result:
+        if isinstance(query_object, str) and initNs is None:
+            prepared = self._prepared.get(query_object)
+            if prepared is None:
+                prepared = prepareQuery(query_object, initNs=dict(self.namespaces()))
+                self._prepared[query_object] = prepared
+            query_object = prepared
+        return super().query(
+            query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs
+        )
+
+
+def _read_results(graph: Graph) -> Iterable[ValidationResult]:
+    for node in graph.subjects(RDF.type, SH.ValidationResult):
+        messages = _messages(graph.objects(node, SH.resultMessage))
+        path = graph.value(node, SH.resultPath)
+        yield ValidationResult(
+            focus_node=_required(graph, node, SH.focusNode),
+            path=None if path is None else _path_text(graph, path),
+            severity=_iri(_required(graph, node, SH.resultSeverity)),
+            source_shape=_required(graph, node, SH.sourceShape),
+            source_constraint_component=_iri(_required(graph, node, SH.sourceConstraintComponent)),
+            source_constraint=graph.value(node, SH.sourceConstraint),
+            value=graph.value(node, SH.value),
+            message_fr=messages.get("fr", ""),
+            message_en=messages.get("en", ""),
+        )
+
+
+def _required(graph: Graph, node: Node, predicate: URIRef) -> Node:
+    value = graph.value(node, predicate)
+    if value is None:
+        raise SourceError(f"pyshacl reported a result without {_compact(predicate)}")
+    return value
+
+
+def _iri(node: Node) -> URIRef:
+    if not isinstance(node, URIRef):
+        raise SourceError(f"pyshacl reported {node!r} where an IRI was expected")
+    return node
+
+
+def _messages(literals: Iterable[Node]) -> dict[str, str]:
+    """French and English messages; an untagged one (pyshacl's default) stands in for both."""
+    found: dict[str, str] = {}
+    untagged: list[str] = []
+    for literal in sorted(n for n in literals if isinstance(n, RdfLiteral)):
+        if literal.language in ("fr", "en"):
+            found.setdefault(literal.language, str(literal))
+        elif literal.language is None:
+            untagged.append(str(literal))
+    for lang in ("fr", "en"):
+        if lang not in found and untagged:
+            found[lang] = " ".join(untagged)
+    return found
+
+
+_PATH_OPERATORS = {
+    SH.inversePath: "^{}",
+    SH.zeroOrMorePath: "{}*",
+    SH.oneOrMorePath: "{}+",
+    SH.zeroOrOnePath: "{}?",
+}
+
+
+def _path_text(graph: Graph, path: Node) -> str:
+    """A SHACL path as a SPARQL property path (``pf:edition``, ``^pf:hasEntry``, ``a/b``)."""
+    if isinstance(path, URIRef):
+        return _compact(path)
+    for operator, template in _PATH_OPERATORS.items():
+        inner = graph.value(path, operator)
+        if inner is not None:
+            return template.format(_path_text(graph, inner))
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(_path_text(graph, p) for p in graph.items(alternatives)) + ")"
+    if isinstance(path, BNode) and graph.value(path, RDF.first) is not None:
+        return "/".join(_path_text(graph, p) for p in graph.items(path))
+    return str(path)
+
+
+def _compact(node: Node) -> str:
+    """``pf:Project`` for a term of our prefixes, ``<iri>`` for another IRI."""
+    if not isinstance(node, URIRef):
+        return _term_text(node)
+    for prefix, namespace in _LONGEST_NAMESPACE_FIRST:
+        local = node.removeprefix(namespace)
+        if local != node and local and "/" not in local and "#" not in local:
+            return f"{prefix}:{local}"
+    return f"<{node}>"
+
+
+_LONGEST_NAMESPACE_FIRST = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
+
+
+def _term_text(node: Node) -> str:
+    if isinstance(node, URIRef):
+        return str(node)
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    if isinstance(node, RdfLiteral):
+        return node.n3()
+    return str(node)
+
+
+def _sort_key(result: ValidationResult) -> tuple[int, str, str, str, str, str]:
+    return (
+        _SEVERITY_ORDER.get(result.severity, len(_SEVERITY_ORDER)),
+        str(result.focus_node),
+        result.path or "",
+        str(result.source_shape),
+        str(result.source_constraint or ""),
+        "" if result.value is None else _term_text(result.value),
+    )

@@ -1,0 +1,99 @@
+"""to_jsonld: short keys where they are safe, and always the same graph when read back."""
+
+from __future__ import annotations
+
+import warnings
+
+import pyoxigraph as ox
+import pytest
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+
+from portefeuille_ld.namespaces import DCTERMS, PF, PREFIXES, RDF, XSD
+from portefeuille_ld.pipeline.jsonld import dumps, to_jsonld
+
+S = URIRef("https://w3id.org/portefeuille-qc/id/projet/a")
+T = URIRef("https://w3id.org/portefeuille-qc/id/projet/b")
+OTHER_TITLE = URIRef("http://example.org/autre#title")
+
+
+def graph_of(*triples: tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]) -> Graph:
+    graph = Graph()
+    for triple in triples:
+        graph.add(triple)
+    return graph
+
+
+def read_back(graph: Graph) -> tuple[Graph, Graph]:
+    """The JSON-LD of `graph` read by rdflib and by pyoxigraph (through N-Triples)."""
+    data = dumps(to_jsonld(graph, prefixes=PREFIXES).document)
+    with warnings.catch_warnings():
+        # rdflib 7.6's JSON-LD parser builds a ConjunctiveGraph, which it deprecates
+        warnings.filterwarnings("ignore", "ConjunctiveGraph is deprecated", DeprecationWarning)
+        by_rdflib = Graph().parse(data=data, format="json-ld")
+    triples = [q.triple for q in ox.parse(data, ox.RdfFormat.JSON_LD)]
+    text = (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
+    return by_rdflib, Graph().parse(data=text, format="nt")
+
+
+CASES = [
+    pytest.param(graph_of((S, DCTERMS.title, Literal("Élan", lang="fr"))), id="one-language"),
+    pytest.param(
+        graph_of(
+            (S, DCTERMS.title, Literal("Élan", lang="fr")),
+            (S, DCTERMS.title, Literal("Momentum", lang="en")),
+            (S, DCTERMS.title, Literal("Essor", lang="fr")),
+        ),
+        id="language-map-with-two-values-in-one-language",
+    ),
+    pytest.param(
+        graph_of(
+            (S, PF.position, Literal("3", datatype=XSD.positiveInteger)),
+            (T, PF.position, Literal("007", datatype=XSD.positiveInteger)),
+            (T, PF.completionYear, Literal("2024", datatype=XSD.gYear)),
+        ),
+        id="numbers-and-non-canonical-lexical-forms",
+    ),
+    pytest.param(
+        graph_of((S, DCTERMS.isPartOf, BNode("b1")), (BNode("b1"), DCTERMS.title, Literal("x"))),
+        id="blank-node",
+    ),
+    pytest.param(
+        graph_of((S, DCTERMS.title, Literal("a")), (S, OTHER_TITLE, Literal("b"))),
+        id="two-titles",
+    ),
+    pytest.param(
+        graph_of((S, PF.status, PF.Active), (S, PF.status, URIRef("urn:isbn:123"))),
+        id="iri-values",
+    ),
+]
+
+
+@pytest.mark.parametrize("graph", CASES)
+def test_reads_back_as_the_same_graph(graph: Graph) -> None:
+    by_rdflib, by_oxigraph = read_back(graph)
+    assert isomorphic(by_rdflib, graph)
+    assert isomorphic(by_oxigraph, graph)
+
+
+def test_shared_local_names_keep_their_prefix() -> None:
+    graph = graph_of((S, DCTERMS.title, Literal("a")), (S, OTHER_TITLE, Literal("b")))
+    node = to_jsonld(graph, prefixes=PREFIXES).document["@graph"]
+    assert node == [{"id": str(S), "dcterms:title": "a", str(OTHER_TITLE): "b"}]
+
+
+def test_a_typed_string_is_a_plain_string() -> None:
+    graph = graph_of(
+        (S, DCTERMS.title, Literal("a")), (S, DCTERMS.title, Literal("a", datatype=XSD.string))
+    )
+    assert to_jsonld(graph, prefixes=PREFIXES).document["@graph"] == [{"id": str(S), "title": "a"}]
+
+
+def test_only_used_prefixes_are_declared() -> None:
+    jsonld = to_jsonld(graph_of((S, RDF.type, PF.Project)), prefixes=PREFIXES)
+    assert jsonld.context == {
+        "Project": "pf:Project",
+        "id": "@id",
+        "pf": PREFIXES["pf"],
+        "type": "@type",
+    }
