@@ -1,0 +1,1 @@
+"""Stores answer SPARQL queries: `base.Store` is the interface, `embedded` the default."""

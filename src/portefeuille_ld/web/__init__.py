@@ -1,0 +1,1 @@
+"""The web application: `app.create_app` builds it, one router per concern."""

@@ -1,0 +1,220 @@
+"""What the home page shows, computed by SPARQL queries through the `Store`: nothing is typed in.
+
+Figures per edition (active projects, programmes, responsible organizations, triples),
+and for the latest edition the initiatives by organization, by programme and by table.
+Labels are kept in both languages, so one computation serves every page language; the
+home router computes it once per release.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from portefeuille_ld.formats import SPARQL_JSON
+from portefeuille_ld.iris import Iris
+from portefeuille_ld.store.base import Store
+from portefeuille_ld.web.i18n import Lang
+
+__all__ = ["EditionFigures", "Group", "HomeData", "Item", "Label", "compute_home", "select"]
+
+PREFIXES = """PREFIX pf: <https://w3id.org/portefeuille-qc/ontologie#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+"""
+
+LABELS = """OPTIONAL {{ {node} rdfs:label ?{name}_fr FILTER(lang(?{name}_fr) = "fr") }}
+  OPTIONAL {{ {node} rdfs:label ?{name}_en FILTER(lang(?{name}_en) = "en") }}"""
+
+EDITIONS = "SELECT ?edition ?year WHERE { ?edition a pf:PortfolioEdition ; pf:fiscalYear ?year }"
+
+ACTIVE_PROJECTS = """SELECT ?edition (COUNT(DISTINCT ?project) AS ?n) WHERE {
+  ?edition pf:hasEntry ?entry . ?entry pf:initiative ?project ; pf:status pf:Active .
+  ?project a pf:Project } GROUP BY ?edition"""
+
+PROGRAMMES = """SELECT ?edition (COUNT(DISTINCT ?programme) AS ?n) WHERE {
+  ?edition pf:hasEntry/pf:initiative ?programme . ?programme a pf:Programme } GROUP BY ?edition"""
+
+ORGANIZATIONS = """SELECT ?edition (COUNT(DISTINCT ?org) AS ?n) WHERE {
+  ?edition pf:hasEntry/pf:initiative/pf:responsibleOrganization ?org } GROUP BY ?edition"""
+
+
+@dataclass(frozen=True)
+class Label:
+    """A text in French and in English (either may be missing: the other stands in)."""
+
+    fr: str
+    en: str
+
+    def __call__(self, lang: Lang) -> str:
+        """The text in ``lang``, else in the other language.
+
+        >>> Label("Québec", "")("en")
+        'Québec'
+        """
+        first, second = (self.fr, self.en) if lang == "fr" else (self.en, self.fr)
+        return first or second
+
+
+@dataclass(frozen=True)
+class Item:
+    """A resource to link to, with its label and, for an entry, its status."""
+
+    iri: str
+    label: Label
+    status: Label | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    """A heading resource and the resources listed under it."""
+
+    head: Item
+    members: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class EditionFigures:
+    """The counts of one edition."""
+
+    iri: str
+    year: str
+    active_projects: int
+    programmes: int
+    organizations: int
+    triples: int
+
+
+@dataclass(frozen=True)
+class HomeData:
+    """Everything the home page shows of the data; editions from the latest."""
+
+    editions: tuple[EditionFigures, ...]
+    triples: int
+    """Distinct triples of all the editions' graphs together."""
+    by_organization: tuple[Group, ...]
+    by_programme: tuple[Group, ...]
+    by_table: tuple[Group, ...]
+
+    @property
+    def latest(self) -> EditionFigures | None:
+        return self.editions[0] if self.editions else None
+
+
+def select(store: Store, query: str) -> list[dict[str, str]]:
+    """The rows of a SELECT query: variable → lexical value, unbound variables left out."""
+    result = store.query(PREFIXES + query, accept=SPARQL_JSON)
+    bindings = json.loads(result.body)["results"]["bindings"]
+    return [{name: cell["value"] for name, cell in row.items()} for row in bindings]
+
+
+def _labels(node: str, name: str) -> str:
+    return LABELS.format(node=node, name=name)
+
+
+def _label(row: dict[str, str], name: str) -> Label:
+    return Label(row.get(f"{name}_fr", ""), row.get(f"{name}_en", ""))
+
+
+def _counts(store: Store, query: str) -> dict[str, int]:
+    return {row["edition"]: int(row["n"]) for row in select(store, query)}
+
+
+def _triples(store: Store, graphs: Iterable[str]) -> int:
+    values = " ".join(f"<{g}>" for g in graphs)
+    if not values:
+        return 0
+    rows = select(
+        store,
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{"
+        f" VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} }}",
+    )
+    return int(rows[0]["n"])
+
+
+def _editions(store: Store, iris: Iris) -> tuple[EditionFigures, ...]:
+    active, programmes = _counts(store, ACTIVE_PROJECTS), _counts(store, PROGRAMMES)
+    organizations = _counts(store, ORGANIZATIONS)
+    editions = sorted(select(store, EDITIONS), key=lambda row: row["year"], reverse=True)
+    return tuple(
+        EditionFigures(
+            iri=row["edition"],
+            year=row["year"],
+            active_projects=active.get(row["edition"], 0),
+            programmes=programmes.get(row["edition"], 0),
+            organizations=organizations.get(row["edition"], 0),
+            triples=_triples(store, [str(iris.edition_graph(row["year"]))]),
+        )
+        for row in editions
+    )
+
+
+def _groups(rows: list[dict[str, str]], head: str, member: str) -> tuple[Group, ...]:
+    """Rows (ordered by group) into groups; a row without ``member`` only opens its group."""
+    groups: dict[str, tuple[Item, list[Item]]] = {}
+    for row in rows:
+        key = row[head]
+        if key not in groups:
+            groups[key] = (Item(key, _label(row, head)), [])
+        if member in row:
+            status = _label(row, "status") if "status_fr" in row or "status_en" in row else None
+            groups[key][1].append(Item(row[member], _label(row, member), status))
+    return tuple(Group(item, tuple(members)) for item, members in groups.values())
+
+
+def _by_organization(store: Store, edition: str) -> tuple[Group, ...]:
+    rows = select(
+        store,
+        f"""SELECT * WHERE {{
+      <{edition}> pf:hasEntry ?entry . ?entry pf:initiative ?initiative .
+      FILTER NOT EXISTS {{ ?initiative pf:partOfProgramme ?programme }}
+      ?initiative pf:responsibleOrganization ?org .
+      {_labels("?org", "org")} {_labels("?initiative", "initiative")}
+    }} ORDER BY ?org_fr ?org ?initiative_fr ?initiative""",
+    )
+    return _groups(rows, "org", "initiative")
+
+
+def _by_programme(store: Store, edition: str) -> tuple[Group, ...]:
+    rows = select(
+        store,
+        f"""SELECT * WHERE {{
+      <{edition}> pf:hasEntry/pf:initiative ?programme . ?programme a pf:Programme .
+      {_labels("?programme", "programme")}
+      OPTIONAL {{ ?sub pf:partOfProgramme ?programme .
+        <{edition}> pf:hasEntry ?entry . ?entry pf:initiative ?sub ; pf:status ?s .
+        {_labels("?sub", "sub")} {_labels("?s", "status")}
+        OPTIONAL {{ ?entry pf:position ?position }} }}
+    }} ORDER BY ?programme_fr ?programme ?position ?sub""",
+    )
+    return _groups(rows, "programme", "sub")
+
+
+def _by_table(store: Store, edition: str) -> tuple[Group, ...]:
+    rows = select(
+        store,
+        f"""SELECT * WHERE {{
+      <{edition}> pf:hasEntry ?entry . ?entry pf:axis ?axis ; pf:initiative ?initiative .
+      FILTER NOT EXISTS {{ ?initiative pf:partOfProgramme ?programme }}
+      OPTIONAL {{ ?axis pf:tableNumber ?table }} OPTIONAL {{ ?entry pf:position ?position }}
+      {_labels("?axis", "axis")} {_labels("?initiative", "initiative")}
+    }} ORDER BY ?table ?axis ?position ?initiative""",
+    )
+    return _groups(rows, "axis", "initiative")
+
+
+def compute_home(store: Store, base_iri: str) -> HomeData:
+    """Run the home page's queries (a dozen, over the whole store: call it once per release)."""
+    iris = Iris(base_iri)
+    editions = _editions(store, iris)
+    graphs = [str(iris.edition_graph(e.year)) for e in editions]
+    latest = editions[0].iri if editions else None
+    return HomeData(
+        editions=editions,
+        triples=_triples(store, graphs),
+        by_organization=_by_organization(store, latest) if latest else (),
+        by_programme=_by_programme(store, latest) if latest else (),
+        by_table=_by_table(store, latest) if latest else (),
+    )

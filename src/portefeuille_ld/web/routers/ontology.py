@@ -1,0 +1,88 @@
+"""``/ontologie`` and ``/formes``: the vocabulary's documents, under their fixed IRIs.
+
+- ``GET /ontologie[.html|.ttl|.jsonld|.nt|.rdf]`` (and the version IRI
+  ``/ontologie/{version}``): the ontology graph merged with the shapes graph, so the hash
+  IRI of every ``pf:`` term *and* of every ``pf:<Class>Shape`` (``ontologie#Project``; the
+  fragment never reaches the server) dereferences to a document that describes it.
+- ``GET /formes[.ext]``: the shapes document, the same graphs headed by its own IRI.
+
+HTML is readable documentation where each term's block has ``id="{LocalName}"``; the
+RDF formats come by extension or ``Accept``. Headers and languages are those of
+`portefeuille_ld.web.routers.resources`; ``/graphe/ontologie`` and ``/graphe/formes``
+serve each graph alone.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from rdflib import Graph
+from starlette.responses import Response
+
+from portefeuille_ld.formats import HTML, N_TRIPLES
+from portefeuille_ld.iris import Iris
+from portefeuille_ld.store.base import Store
+from portefeuille_ld.web.deps import SettingsDep, StoreDep
+from portefeuille_ld.web.describe import exists
+from portefeuille_ld.web.documents import (
+    EXTENSIONS,
+    RESPONSES,
+    alternates,
+    choose_document_format,
+    format_links,
+    linker_for,
+    not_found,
+    rdf_response,
+)
+from portefeuille_ld.web.linking import is_safe_path, split_extension
+from portefeuille_ld.web.ontology_doc import ontology_page
+from portefeuille_ld.web.templating import render, request_language
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["Linked data"])
+
+_ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+
+
+def _graphs(store: Store, iris: Iris) -> list[str]:
+    """The ontology and shapes graphs the store has (none unless it has the ontology)."""
+    known = store.statistics().graph_iris
+    wanted = [str(iris.ontology_graph()), str(iris.shapes_graph())]
+    return [g for g in wanted if g in known] if wanted[0] in known else []
+
+
+@router.get("/ontologie{rest:path}", responses=RESPONSES)
+def ontology(rest: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """The ontology (with its shapes), documented in HTML or in an RDF format."""
+    return _vocabulary_document("ontologie", rest, request, store, settings.base_iri)
+
+
+@router.get("/formes{rest:path}", responses=RESPONSES)
+def shapes(rest: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """The SHACL shapes (with the ontology they constrain), in HTML or in an RDF format."""
+    return _vocabulary_document("formes", rest, request, store, settings.base_iri)
+
+
+def _vocabulary_document(
+    name: str, rest: str, request: Request, store: Store, base_iri: str
+) -> Response:
+    lang = request_language(request)
+    linker = linker_for(request, base_iri)
+    stem, extension = split_extension(name + rest, EXTENSIONS)
+    iri = linker.iri_of(stem)
+    graphs = _graphs(store, Iris(base_iri))
+    known = is_safe_path(stem) and (stem == "ontologie" or exists(store, iri))
+    if not graphs or not (stem == name or stem.startswith(f"{name}/")) or not known:
+        return not_found(request, iri, lang, html=extension in (None, HTML.extension))
+    fmt = choose_document_format(request.headers.get("accept"), extension)
+    stem_url = f"{request.base_url}{stem}"
+    headers = alternates(stem_url, fmt)
+    answer = fmt if fmt is not HTML else N_TRIPLES
+    body = store.query(_ALL_TRIPLES, accept=answer, default_graph_uris=graphs).body
+    if fmt is not HTML:
+        return rdf_response(body, fmt, headers)
+    graph = Graph().parse(data=body, format="nt")
+    document = linker.iri_of(name)
+    page = ontology_page(graph, document, lang=lang, linker=linker)
+    context = {"page": page, "formats": format_links(stem_url)}
+    return render(request, "ontology.html", context, lang=lang, headers=headers)

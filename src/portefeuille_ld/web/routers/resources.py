@@ -1,0 +1,127 @@
+"""Linked data: every IRI the dataset mints resolves on this server.
+
+Canonical IRIs live under ``Settings.base_iri`` (``https://w3id.org/portefeuille-qc/``);
+the server may be reached at another base (``http://127.0.0.1:8000/``). A path is the
+IRI's remainder after the base: ``/id/projet/lexius`` ↔ ``{base}id/projet/lexius``.
+Pages link to the server the browser is on; the RDF keeps the canonical IRIs.
+
+- ``GET /id/{path}``: the thing itself (a project, an organization…) is not a document:
+  ``303 See Other`` to ``/doc/{path}`` (``?lang=`` kept), with ``Vary: Accept``.
+- ``GET /doc/{path}[.html|.ttl|.jsonld|.nt|.rdf]``: the description of the thing (its
+  triples, plus at most 500 pointing at it). The extension wins; without one, ``Accept``
+  picks HTML (the default, and ``*/*``), Turtle, JSON-LD, N-Triples or RDF/XML; 406 when
+  none fits. ``Vary: Accept, Accept-Language``, a ``Link: rel="alternate"`` per format,
+  ``Content-Location`` of the variant; HTML in French, or English by ``?lang=en`` or
+  ``Accept-Language`` (``Content-Language``), with the JSON-LD embedded.
+- ``GET /graphe/{name}[.ext]``: the named graph ``{base}graphe/{name}``, every triple
+  (HTML: its size and links).
+- ``/ontologie``: see `portefeuille_ld.web.routers.ontology` (included in this router).
+- ``/static/…``: the stylesheet.
+
+An IRI the dataset does not mention is a 404: a page for a browser, a problem body
+otherwise. A key never ends with a format extension (``iris.py`` keys are checked).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import RedirectResponse, Response
+
+from portefeuille_ld.errors import ResourceNotFound
+from portefeuille_ld.formats import HTML, JSON_LD
+from portefeuille_ld.web.deps import SettingsDep, StoreDep
+from portefeuille_ld.web.describe import INVERSE_LIMIT, describe_page, description, exists
+from portefeuille_ld.web.documents import (
+    EXTENSIONS,
+    RESPONSES,
+    alternates,
+    choose_document_format,
+    format_links,
+    json_ld_script,
+    linker_for,
+    not_found,
+    rdf_response,
+)
+from portefeuille_ld.web.linking import is_safe_path, split_extension
+from portefeuille_ld.web.routers import ontology
+from portefeuille_ld.web.templating import render, request_language
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["Linked data"])
+router.mount("/static", StaticFiles(packages=[("portefeuille_ld.web", "static")]), name="static")
+
+router.include_router(ontology.router)
+
+_ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+
+
+@router.get(
+    "/id/{path:path}",
+    status_code=303,
+    responses={303: {"description": "See the document `/doc/{path}`."}, 404: RESPONSES[404]},
+)
+def thing(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """The thing ``{base}id/{path}``: 303 to its document."""
+    linker = linker_for(request, settings.base_iri)
+    stem, _ = split_extension(path, EXTENSIONS)
+    iri = linker.iri_of(f"id/{stem}")
+    if not is_safe_path(path) or not exists(store, iri):
+        return not_found(request, iri, request_language(request))
+    return RedirectResponse(linker.url(f"doc/{path}"), status_code=303, headers={"Vary": "Accept"})
+
+
+@router.get("/doc/{path:path}", responses=RESPONSES)
+def document(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """The description of ``{base}id/{path}``, in the format of the extension or ``Accept``."""
+    lang = request_language(request)
+    linker = linker_for(request, settings.base_iri)
+    stem, extension = split_extension(path, EXTENSIONS)
+    iri = linker.iri_of(f"id/{stem}")
+    if not is_safe_path(path):
+        return not_found(request, iri, lang)
+    fmt = choose_document_format(request.headers.get("accept"), extension)
+    stem_url = f"{request.base_url}doc/{stem}"
+    headers = alternates(stem_url, fmt)
+    try:
+        if fmt is not HTML:
+            return rdf_response(description(store, iri, fmt), fmt, headers)
+        context = {
+            "page": describe_page(store, iri, lang=lang, linker=linker),
+            "jsonld": json_ld_script(description(store, iri, JSON_LD)),
+            "formats": format_links(stem_url),
+            "inverse_limit": INVERSE_LIMIT,
+        }
+    except ResourceNotFound:
+        return not_found(request, iri, lang, html=extension in (None, HTML.extension))
+    return render(request, "resource.html", context, lang=lang, headers=headers)
+
+
+@router.get("/graphe/{name}", responses=RESPONSES)
+def named_graph(name: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """The named graph ``{base}graphe/{name}``: all its triples."""
+    lang = request_language(request)
+    linker = linker_for(request, settings.base_iri)
+    stem, extension = split_extension(name, EXTENSIONS)
+    iri = linker.iri_of(f"graphe/{stem}")
+    sizes = {g.iri: g.triples for g in store.statistics().graphs}
+    if not is_safe_path(name) or iri not in sizes:
+        return not_found(request, iri, lang, html=extension in (None, HTML.extension))
+    fmt = choose_document_format(request.headers.get("accept"), extension)
+    stem_url = f"{request.base_url}graphe/{stem}"
+    headers = alternates(stem_url, fmt)
+    if fmt is not HTML:
+        body = store.query(_ALL_TRIPLES, accept=fmt, default_graph_uris=[iri]).body
+        return rdf_response(body, fmt, headers)
+    query = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }} LIMIT 100"
+    context = {
+        "name": stem,
+        "iri": iri,
+        "triples": sizes[iri],
+        "formats": format_links(stem_url),
+        "query_url": f"{request.base_url}sparql?{urlencode({'query': query})}",
+    }
+    return render(request, "graph.html", context, lang=lang, headers=headers)

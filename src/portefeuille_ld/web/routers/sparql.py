@@ -1,0 +1,170 @@
+"""``/sparql``: the SPARQL 1.1 Protocol, read-only (https://www.w3.org/TR/sparql11-protocol/).
+
+GET with ``query=``, POST as a form or as ``application/sparql-query``; the answer's
+format comes from ``format=`` or ``Accept``. GET without a query returns the service
+description. Handlers are ``def``: FastAPI runs them in its thread pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from portefeuille_ld.errors import QueryError
+from portefeuille_ld.formats import HTML, Format, formats_of_kind, from_media_type, from_name
+from portefeuille_ld.settings import Settings
+from portefeuille_ld.sparql_guard import inspect_query
+from portefeuille_ld.store.base import Store
+from portefeuille_ld.web.conneg import negotiate
+from portefeuille_ld.web.deps import SettingsDep, StoreDep
+from portefeuille_ld.web.query_page import render_query_page
+from portefeuille_ld.web.service_description import serialize_description
+from portefeuille_ld.web.sparql_protocol import (
+    FORM,
+    QUERY_MEDIA_TYPE,
+    ProtocolRequest,
+    from_params,
+    from_post,
+    is_query_request,
+)
+
+__all__ = ["choose_format", "router"]
+
+router = APIRouter(tags=["SPARQL"])
+
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}, "text/plain": {}}}
+_ANSWERS = (*formats_of_kind("results"), *formats_of_kind("rdf"), HTML)
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Results (SELECT, ASK), a graph (CONSTRUCT, DESCRIBE), or without"
+        " a query the service description (RDF, or HTML for a browser).",
+        "content": {f.content_type: {} for f in _ANSWERS},
+    },
+    400: {
+        "description": "Malformed or refused query (update, SERVICE, unknown graph).",
+        **_PROBLEM,
+    },
+    406: {"description": "No format in `Accept` or `format` fits the query.", **_PROBLEM},
+}
+_PARAMETERS = [
+    {"name": name, "in": "query", "required": False, "description": text, "schema": schema}
+    for name, text, schema in (
+        ("query", "The SPARQL query (once).", {"type": "string"}),
+        ("default-graph-uri", "A graph of the default graph (repeatable).", {"type": "array"}),
+        ("named-graph-uri", "A named graph the query sees (repeatable).", {"type": "array"}),
+        ("format", "A format name (json, csv, turtle…) or media type; wins over Accept.", {}),
+    )
+]
+_POST_BODY = {
+    "required": True,
+    "content": {
+        FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"}}}},
+        QUERY_MEDIA_TYPE: {"schema": {"type": "string"}},
+    },
+}
+
+
+def choose_format(offers: Sequence[Format], accept: str | None, requested: str | None) -> Format:
+    """The requested format (name or media type) if given, else the best for ``Accept``.
+
+    :raises HTTPException: 406 when none of ``offers`` fits.
+
+    >>> results = formats_of_kind("results")
+    >>> choose_format(results, "text/csv;q=0.5, application/json", None).name
+    'json'
+    >>> choose_format(results, "application/json", "text/tab-separated-values").name
+    'tsv'
+    """
+    if requested:
+        chosen = next((f for f in offers if _names(f, requested)), None)
+    else:
+        chosen = negotiate(accept, offers)
+    if chosen is None:
+        names = ", ".join(f"{f.name} ({f.media_type})" for f in offers)
+        raise HTTPException(406, f"none of the requested formats is available; choose: {names}")
+    return chosen
+
+
+def _names(fmt: Format, requested: str) -> bool:
+    """Whether ``requested`` is a name or media type of ``fmt`` (among formats of its kind)."""
+    return fmt in (from_name(requested, kind=fmt.kind), from_media_type(requested, kind=fmt.kind))
+
+
+def _params(request: Request) -> dict[str, list[str]]:
+    params = request.query_params
+    return {name: params.getlist(name) for name in params}
+
+
+def _endpoint(request: Request, settings: Settings) -> str:
+    if settings.public_base:
+        return settings.public_base.rstrip("/") + request.url.path
+    return str(request.url.replace(query="", fragment=""))
+
+
+def _answer(request: Request, store: Store, settings: Settings, ask: ProtocolRequest) -> Response:
+    if len(ask.query) > settings.max_query_length:
+        raise QueryError(
+            f"the query has {len(ask.query)} characters, more than {settings.max_query_length}"
+        )
+    kind = inspect_query(ask.query).kind
+    fmt = choose_format(formats_of_kind(kind), request.headers.get("accept"), ask.format)
+    result = store.query(
+        ask.query,
+        accept=fmt,
+        default_graph_uris=ask.default_graph_uris,
+        named_graph_uris=ask.named_graph_uris,
+    )
+    return Response(result.body, media_type=result.content_type)
+
+
+def _describe_service(request: Request, store: Store, settings: Settings) -> Response:
+    offers = (*formats_of_kind("rdf"), HTML)
+    requested = request.query_params.get("format")
+    fmt = choose_format(offers, request.headers.get("accept"), requested)
+    if fmt is HTML:
+        return render_query_page(request)
+    body = serialize_description(_endpoint(request, settings), store.statistics(), fmt)
+    return Response(body, media_type=fmt.content_type)
+
+
+async def _read_body(request: Request, settings: SettingsDep) -> bytes:
+    """The request body, refused (413) once it outgrows what a query may need."""
+    limit = 16 * settings.max_query_length + 65_536
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"the request body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.get(
+    "/sparql", name="sparql", responses=RESPONSES, openapi_extra={"parameters": _PARAMETERS}
+)
+def sparql_get(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """Answer a query sent as ``?query=``; without one, describe the service."""
+    params = _params(request)
+    if not is_query_request(params):
+        return _describe_service(request, store, settings)
+    return _answer(request, store, settings, from_params(params))
+
+
+@router.post(
+    "/sparql",
+    responses={**RESPONSES, 415: {"description": "Not a form nor a query.", **_PROBLEM}},
+    openapi_extra={"requestBody": _POST_BODY, "parameters": _PARAMETERS[1:]},
+)
+def sparql_post(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    body: Annotated[bytes, Depends(_read_body)],
+) -> Response:
+    """Answer a query sent as a form (``query=``) or as an ``application/sparql-query`` body."""
+    ask = from_post(request.headers.get("content-type"), body, _params(request))
+    return _answer(request, store, settings, ask)

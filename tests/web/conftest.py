@@ -1,0 +1,121 @@
+"""Fixtures of the web tests: a real uvicorn server on a free loopback port, and clients.
+
+The server runs `create_app(settings, store)` over the fixture dataset of
+`tests/fixtures/store/`, in a background thread; tests talk to it with httpx over the socket.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from rdflib import Dataset, Graph
+
+from portefeuille_ld.formats import Format
+from portefeuille_ld.settings import Settings
+from portefeuille_ld.store.embedded import EmbeddedStore
+from portefeuille_ld.web.app import create_app
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "store" / "portefeuille.trig"
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Run ``app`` with uvicorn on a free port of 127.0.0.1 and yield its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def serve_app() -> Callable[[FastAPI], AbstractContextManager[str]]:
+    """`serve`, for tests that need a server of their own app."""
+    return serve
+
+
+@pytest.fixture(scope="session")
+def fixture_path() -> Path:
+    """The TriG file of the fixture dataset."""
+    return FIXTURE
+
+
+@pytest.fixture(scope="session")
+def store() -> Iterator[EmbeddedStore]:
+    """The fixture dataset in an embedded store (read-only, shared by the session)."""
+    opened = EmbeddedStore.from_path(FIXTURE)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of the app served over a real socket."""
+    settings = Settings(out_dir=tmp_path_factory.mktemp("artifacts"), max_query_length=5_000)
+    with serve(create_app(settings, store)) as url:
+        yield url
+
+
+@pytest.fixture
+def client(live_server: str) -> Iterator[httpx.Client]:
+    """An httpx client of the live server (no redirects followed, no environment proxies)."""
+    with httpx.Client(base_url=live_server, trust_env=False, timeout=10) as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+def fixture_dataset() -> Dataset:
+    """The fixture dataset, parsed by rdflib: what the answers are compared with."""
+    return parse_dataset(FIXTURE.read_bytes(), "trig")
+
+
+def parse_dataset(data: bytes, rdflib_format: str) -> Dataset:
+    """Parse with rdflib, whose parsers call its own deprecated APIs: silence those warnings."""
+    dataset = Dataset()
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", "(Dataset.default_context|ConjunctiveGraph) is deprecated", DeprecationWarning
+        )
+        dataset.parse(data=data, format=rdflib_format)
+    return dataset
+
+
+RDFLIB_NAMES = {"turtle": "turtle", "n-triples": "nt", "json-ld": "json-ld", "rdf-xml": "xml",
+                "n-quads": "nquads", "trig": "trig"}  # fmt: skip
+"""rdflib's name of each RDF format of `portefeuille_ld.formats`."""
+
+
+@pytest.fixture(scope="session")
+def parse_rdf() -> Callable[[bytes, Format], Graph]:
+    """A parser of answers: rdflib (independent of pyoxigraph), every graph merged into one."""
+
+    def parse(data: bytes, fmt: Format) -> Graph:
+        graph = Graph()
+        for s, p, o, _ in parse_dataset(data, RDFLIB_NAMES[fmt.name]).quads():
+            graph.add((s, p, o))
+        return graph
+
+    return parse

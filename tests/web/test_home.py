@@ -1,0 +1,202 @@
+"""``/``: the home page over the real build. Its figures must equal an independent count
+(rdflib over the N-Triples dump, no SPARQL), every link must resolve, and the figures are
+computed once per release."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterator
+from contextlib import AbstractContextManager
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from portefeuille_ld.formats import Format
+from portefeuille_ld.namespaces import PF
+from portefeuille_ld.pipeline.build import BuildResult
+from portefeuille_ld.settings import Settings
+from portefeuille_ld.store.base import QueryResult, Store, StoreStatistics
+from portefeuille_ld.store.embedded import EmbeddedStore
+from portefeuille_ld.web.app import create_app
+
+Serve = Callable[[FastAPI], AbstractContextManager[str]]
+
+
+class CountingStore:
+    """A `Store` that counts the queries it passes on."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.queries = 0
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        accept: Format | str = "*/*",
+        default_graph_uris: Collection[str] = (),
+        named_graph_uris: Collection[str] = (),
+    ) -> QueryResult:
+        self.queries += 1
+        return self.inner.query(
+            sparql,
+            accept=accept,
+            default_graph_uris=default_graph_uris,
+            named_graph_uris=named_graph_uris,
+        )
+
+    def describe(self, iri: str, fmt: Format) -> bytes:
+        return self.inner.describe(iri, fmt)
+
+    def statistics(self) -> StoreStatistics:
+        return self.inner.statistics()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@pytest.fixture(scope="module")
+def counting(built: BuildResult) -> Iterator[CountingStore]:
+    store = CountingStore(EmbeddedStore.from_path(built.release / "portefeuille.nq"))
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def http(built: BuildResult, counting: CountingStore, serve_app: Serve) -> Iterator[httpx.Client]:
+    settings = Settings(out_dir=built.release.parent.parent)
+    with (
+        serve_app(create_app(settings, counting)) as url,
+        httpx.Client(base_url=url, trust_env=False, timeout=10) as client,
+    ):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def data(built: BuildResult) -> Graph:
+    return Graph().parse(built.release / "portefeuille.nt", format="nt")
+
+
+def independent_figures(graph: Graph) -> dict[str, int]:
+    """The home page's figures, counted in Python over the graph (the README's rules)."""
+    entries = [
+        (e, graph.value(e, PF.initiative)) for e in graph.subjects(RDF.type, PF.PortfolioEntry)
+    ]
+    initiatives = {i for _, i in entries if isinstance(i, URIRef)}
+    active = {
+        i
+        for e, i in entries
+        if (e, PF.status, PF.Active) in graph and (i, RDF.type, PF.Project) in graph
+    }
+    return {
+        "active-projects": len(active),
+        "programmes": sum((i, RDF.type, PF.Programme) in graph for i in initiatives),
+        "organizations": len(
+            {o for i in initiatives for o in graph.objects(i, PF.responsibleOrganization)}
+        ),
+        "triples": len(graph),
+    }
+
+
+def shown_figures(page: str) -> dict[str, int]:
+    found = re.findall(r'data-figure="([a-z-]+)"><dt>[^<]*</dt><dd>([^<]*)</dd>', page)
+    return {name: int(re.sub(r"\D", "", value)) for name, value in found}
+
+
+def test_the_figures_are_the_counts_of_the_data(http: httpx.Client, data: Graph) -> None:
+    page = http.get("/").text
+    expected = independent_figures(data)
+    assert shown_figures(page) == expected
+    assert expected["active-projects"] == 37  # the README's figure, stated nowhere in the data
+    assert expected["programmes"] == 7
+
+
+def test_the_figures_are_computed_once_per_release(
+    http: httpx.Client, counting: CountingStore
+) -> None:
+    http.get("/")
+    before = counting.queries
+    http.get("/")
+    http.get("/", params={"lang": "en"})
+    assert counting.queries == before
+
+
+def test_the_page_is_french_by_default_and_english_on_request(http: httpx.Client) -> None:
+    french = http.get("/")
+    assert french.headers["content-language"] == "fr"
+    assert "Projets actifs" in french.text
+    for english in (
+        http.get("/", params={"lang": "en"}),
+        http.get("/", headers={"Accept-Language": "en-CA,en;q=0.9"}),
+    ):
+        assert english.headers["content-language"] == "en"
+        assert "Active projects" in english.text
+        assert "Lexius Programme" in english.text
+    assert "accept-language" in french.headers["vary"].lower()
+
+
+def test_every_dump_and_the_entry_points_are_linked(http: httpx.Client, built: BuildResult) -> None:
+    page = http.get("/").text
+    base = str(http.base_url).rstrip("/")
+    for entry in built.manifest.files:
+        assert f'href="{base}/dumps/{entry.name}"' in page
+    for path in ("/sparql", "/dataset", "/dumps/", "/dumps/SHA256SUMS", "/.well-known/void"):
+        assert f'href="{base}{path}"' in page
+    assert 'href="' + base + '/sparql?example=01-projets-actifs"' in page
+
+
+def test_the_lists_link_programmes_to_their_sub_projects(http: httpx.Client) -> None:
+    page = http.get("/").text
+    section = page[page.index('id="by-programme"') : page.index('id="by-table"')]
+    assert "/doc/projet/lexius" in section
+    assert re.search(r"/doc/projet/lexius-p\d", section)
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.hrefs.add(value)
+
+
+def test_every_local_link_of_the_page_resolves(http: httpx.Client) -> None:
+    parser = _Links()
+    parser.feed(http.get("/").text)
+    base = str(http.base_url).rstrip("/")
+    local = sorted(h for h in parser.hrefs if h.startswith((base, "/")) and "#" not in h)
+    assert len(local) > 50
+    broken = []
+    for href in local:
+        response = http.get(href, headers={"Accept": "text/html"}, follow_redirects=True)
+        if response.status_code != 200:
+            broken.append(f"{href} {response.status_code}")
+    assert broken == []
+
+
+def test_a_linked_data_client_is_sent_to_the_dataset_description(http: httpx.Client) -> None:
+    response = http.get("/", headers={"Accept": "text/turtle"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/dataset"
+    assert http.get("/", headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_without_a_release_the_page_still_shows_the_figures(
+    tmp_path: Path, built: BuildResult, serve_app: Serve
+) -> None:
+    store = EmbeddedStore.from_path(built.release / "portefeuille.nq")
+    try:
+        with serve_app(create_app(Settings(out_dir=tmp_path), store)) as url:
+            page = httpx.get(url + "/", trust_env=False).text
+    finally:
+        store.close()
+    assert shown_figures(page)["active-projects"] == 37
+    assert "/dumps/portefeuille" not in page
