@@ -37,8 +37,8 @@ class PortefeuilleError(Exception):
 class SourceError(PortefeuilleError):
     """A source or curated file cannot be read as expected.
 
-    >>> str(SourceError("unknown organization 'X'", path=Path("a.yaml"), line=3))
-    'a.yaml:3: unknown organization \\'X\\''
+    >>> print(SourceError("unknown organization 'X'", path=Path("a.yaml"), line=3))
+    a.yaml:3: unknown organization 'X'
     """
 
     def __init__(self, message: str, *, path: Path | None = None, line: int | None = None) -> None:
