@@ -28,7 +28,8 @@ check: $(STAMP) ## lint and type-check
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 
-test: check ## checks, then the whole test suite
+test: check ## checks, then the whole test suite (installs Debian's chromium if missing)
+	sh tests/browser/ensure-chromium.sh
 	$(BIN)/pytest
 
 bench: $(STAMP) ## benchmarks (not part of the tests)

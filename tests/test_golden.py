@@ -55,3 +55,41 @@ def test_other_formats_are_isomorphic_to_golden(built: BuildResult, name: str, f
     assert not only_golden and not only_built, (
         f"only in golden: {sorted(only_golden)[:5]}; only in {name}: {sorted(only_built)[:5]}"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("portefeuille.ttl", "TURTLE"),
+        ("portefeuille.nt", "N_TRIPLES"),
+        ("portefeuille.jsonld", "JSON_LD"),
+        ("portefeuille.rdf", "RDF_XML"),
+    ],
+)
+def test_pyoxigraph_reads_each_dump_as_the_golden_graph(
+    built: BuildResult, name: str, fmt: str
+) -> None:
+    import pyoxigraph as ox
+
+    def triples(path: Path, rdf_format: ox.RdfFormat) -> set[str]:
+        return {str(t) for t in ox.parse(path=str(path), format=rdf_format)}
+
+    expected = triples(GOLDEN / "portefeuille.nt", ox.RdfFormat.N_TRIPLES)
+    assert triples(built.release / name, getattr(ox.RdfFormat, fmt)) == expected
+
+
+def test_nquads_and_trig_hold_the_same_named_graphs(built: BuildResult) -> None:
+    import pyoxigraph as ox
+
+    def quads(name: str, rdf_format: ox.RdfFormat) -> list[ox.Quad]:
+        return list(ox.parse(path=str(built.release / name), format=rdf_format))
+
+    nquads = quads("portefeuille.nq", ox.RdfFormat.N_QUADS)
+    trig = quads("portefeuille.trig", ox.RdfFormat.TRIG)
+    assert {str(q) for q in nquads} == {str(q) for q in trig}
+    graphs = {str(q.graph_name) for q in nquads}
+    assert graphs == {
+        "<https://w3id.org/portefeuille-qc/graphe/2025-2026>",
+        "<https://w3id.org/portefeuille-qc/graphe/ontologie>",
+        "<https://w3id.org/portefeuille-qc/graphe/formes>",
+    }

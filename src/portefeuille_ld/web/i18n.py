@@ -156,7 +156,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Ctrl+Enter (⌘+Enter) runs the query.",
     ),
     "query.format": ("Format", "Format"),
-    "query.format_auto": ("Tableau sur cette page", "Table on this page"),
+    "query.format_auto": ("Automatique (tableau ici)", "Automatic (a table here)"),
     "query.results_formats": ("Résultats (SELECT, ASK)", "Results (SELECT, ASK)"),
     "query.graph_formats": ("Graphe (CONSTRUCT, DESCRIBE)", "Graph (CONSTRUCT, DESCRIBE)"),
     "query.run": ("Exécuter", "Run"),
