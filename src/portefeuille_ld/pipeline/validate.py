@@ -8,6 +8,7 @@ whose results are sorted (severity, focus node, path, shape), so reports are sta
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -90,7 +91,9 @@ class Validator:
     """
 
     def __init__(self, *, shapes: Graph, ontology: Graph, inference: Inference = "none") -> None:
-        self.shapes = shapes
+        self.shapes = Graph()  # a private copy: pyshacl adds a few RDFS axioms to it
+        for triple in shapes:
+            self.shapes.add(triple)
         self.ontology = ontology
         self.inference: Inference = inference
         self._prepared: dict[str, Query] = {}
@@ -99,7 +102,7 @@ class Validator:
         """Validate `data`, with the ontology's axioms mixed into a copy of it.
 
         SHACL-SPARQL constraints and targets are enabled; warnings and infos are
-        reported but do not break conformance. `data` itself is never modified.
+        reported but do not break conformance. No input graph is modified.
 
         :raises SourceError: the shapes graph cannot be evaluated (malformed shape or SPARQL).
         """
@@ -124,7 +127,7 @@ class Validator:
         report_graph = outcome[1]
         if not isinstance(report_graph, Graph):
             raise SourceError(f"the SHACL shapes cannot be evaluated: {report_graph}")
-        results = tuple(sorted(_read_results(report_graph), key=_sort_key))
+        results = tuple(sorted(_read_results(report_graph, self.shapes), key=_sort_key))
         report = ValidationReport(
             conforms=not any(r.severity == SH.Violation for r in results),
             results=results,
@@ -170,7 +173,9 @@ def render(report: ValidationReport, *, lang: Language | None = None) -> str:
             lines.append(f"  chemin / path: {result.path}")
         if result.value is not None:
             lines.append(f"  valeur / value: {_term_text(result.value)}")
-        shape = _compact(result.source_constraint or result.source_shape)
+        shape = _compact(result.source_shape)
+        if result.source_constraint is not None:
+            shape += f" ({_compact(result.source_constraint)})"
         lines.append(f"  forme / shape: {shape}")
         if lang in (None, "fr"):
             lines.append(f"  fr: {result.message_fr}")
@@ -202,7 +207,12 @@ class _QueryCachingGraph(Graph):
         if isinstance(query_object, str) and initNs is None:
             prepared = self._prepared.get(query_object)
             if prepared is None:
-                prepared = prepareQuery(query_object, initNs=dict(self.namespaces()))
+                try:
+                    prepared = prepareQuery(query_object, initNs=dict(self.namespaces()))
+                except Exception as exc:  # pyparsing's ParseException, rdflib's errors
+                    raise SourceError(
+                        f"a SPARQL query of the shapes does not parse: {exc}"
+                    ) from exc
                 self._prepared[query_object] = prepared
             query_object = prepared
         return super().query(
@@ -210,20 +220,26 @@ class _QueryCachingGraph(Graph):
         )
 
 
-def _read_results(graph: Graph) -> Iterable[ValidationResult]:
+def _read_results(graph: Graph, shapes: Graph) -> Iterable[ValidationResult]:
     for node in graph.subjects(RDF.type, SH.ValidationResult):
-        messages = _messages(graph.objects(node, SH.resultMessage))
+        source_shape = _required(graph, node, SH.sourceShape)
+        source_constraint = graph.value(node, SH.sourceConstraint)
+        messages = list(graph.objects(node, SH.resultMessage))
+        texts = _messages(messages)
+        if source_constraint is not None:
+            templates = shapes.objects(source_constraint, SH.message)
+            texts = _sparql_messages(messages, templates) or texts
         path = graph.value(node, SH.resultPath)
         yield ValidationResult(
             focus_node=_required(graph, node, SH.focusNode),
             path=None if path is None else _path_text(graph, path),
             severity=_iri(_required(graph, node, SH.resultSeverity)),
-            source_shape=_required(graph, node, SH.sourceShape),
+            source_shape=source_shape,
             source_constraint_component=_iri(_required(graph, node, SH.sourceConstraintComponent)),
-            source_constraint=graph.value(node, SH.sourceConstraint),
+            source_constraint=source_constraint,
             value=graph.value(node, SH.value),
-            message_fr=messages.get("fr", ""),
-            message_en=messages.get("en", ""),
+            message_fr=texts.get("fr", ""),
+            message_en=texts.get("en", ""),
         )
 
 
@@ -252,6 +268,26 @@ def _messages(literals: Iterable[Node]) -> dict[str, str]:
     for lang in ("fr", "en"):
         if lang not in found and untagged:
             found[lang] = " ".join(untagged)
+    return found
+
+
+def _sparql_messages(messages: Iterable[Node], templates: Iterable[Node]) -> dict[str, str]:
+    """A SPARQL constraint's messages by language, its shape's messages left out.
+
+    pyshacl (0.40) adds the shape's messages to the constraint's, and drops the
+    language tag of a message once it fills its ``{?var}`` placeholders: each
+    message's language is that of the constraint's template it fills.
+    """
+    texts = [str(m) for m in messages if isinstance(m, RdfLiteral)]
+    found: dict[str, str] = {}
+    for template in templates:
+        if not isinstance(template, RdfLiteral) or template.language is None:
+            continue
+        parts = re.split(r"\{[?$]\w+\}", str(template))
+        pattern = re.compile(".*?".join(re.escape(part) for part in parts), re.DOTALL)
+        for text in sorted(texts):
+            if pattern.fullmatch(text):
+                found.setdefault(template.language, text)
     return found
 
 
@@ -299,7 +335,11 @@ def _term_text(node: Node) -> str:
     if isinstance(node, BNode):
         return f"_:{node}"
     if isinstance(node, RdfLiteral):
-        return node.n3()
+        if node.language is not None:
+            return f'"{node}"@{node.language}'
+        if node.datatype is not None:
+            return f'"{node}"^^{_compact(node.datatype)}'
+        return f'"{node}"'
     return str(node)
 
 

@@ -1,0 +1,126 @@
+"""`validate`: typed, sorted, bilingual results from pyshacl, and errors that name the shapes."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph, URIRef
+
+from portefeuille_ld.errors import SourceError
+from portefeuille_ld.namespaces import SH
+from portefeuille_ld.pipeline.validate import Validator, render, validate
+
+PREFIXES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+"""
+
+SHAPES = (
+    PREFIXES
+    + """
+ex:ThingShape a sh:NodeShape ;
+    sh:targetClass ex:Thing ;
+    sh:property ex:Thing-parent , ex:Thing-name .
+
+ex:Thing-parent a sh:PropertyShape ;
+    sh:path [ sh:inversePath ex:has ] ;
+    sh:minCount 1 ;
+    sh:message "Il faut un parent."@fr , "A parent is needed."@en .
+
+ex:Thing-name a sh:PropertyShape ;
+    sh:path ex:name ;
+    sh:minCount 1 ;
+    sh:severity sh:Warning .
+"""
+)
+
+DATA = (
+    PREFIXES
+    + """
+ex:b a ex:Thing .
+ex:a a ex:Thing .
+ex:root ex:has ex:a .
+"""
+)
+
+
+def _graph(text: str) -> Graph:
+    return Graph().parse(data=text, format="turtle")
+
+
+def test_results_are_typed_and_sorted_violations_first() -> None:
+    report = validate(_graph(DATA), shapes=_graph(SHAPES), ontology=Graph())
+    found = [(r.severity_name, str(r.focus_node), r.path) for r in report.results]
+    assert found == [
+        ("Violation", "http://example.org/b", "^<http://example.org/has>"),
+        ("Warning", "http://example.org/a", "<http://example.org/name>"),
+        ("Warning", "http://example.org/b", "<http://example.org/name>"),
+    ]
+    assert not report.conforms
+    assert [r.severity for r in report.violations] == [SH.Violation]
+    assert len(report.warnings) == 2
+    violation = report.violations[0]
+    assert violation.source_shape == URIRef("http://example.org/Thing-parent")
+    assert violation.source_constraint_component == SH.MinCountConstraintComponent
+    assert (violation.message_fr, violation.message_en) == (
+        "Il faut un parent.",
+        "A parent is needed.",
+    )
+
+
+def test_warnings_alone_conform() -> None:
+    report = validate(
+        _graph(DATA + "ex:root ex:has ex:b ."), shapes=_graph(SHAPES), ontology=Graph()
+    )
+    assert report.conforms
+    assert report.violations == ()
+    assert len(report.warnings) == 2
+
+
+def test_a_message_without_language_serves_both() -> None:
+    report = validate(_graph(DATA), shapes=_graph(SHAPES), ontology=Graph())
+    warning = report.warnings[0]
+    assert warning.message_fr == warning.message_en != ""
+
+
+def test_inputs_are_left_untouched() -> None:
+    data, shapes, ontology = (
+        _graph(DATA),
+        _graph(SHAPES),
+        _graph(PREFIXES + "ex:Thing a ex:Class ."),
+    )
+    sizes = len(data), len(shapes), len(ontology)
+    Validator(shapes=shapes, ontology=ontology).validate(data)
+    assert (len(data), len(shapes), len(ontology)) == sizes
+
+
+def test_render_shows_focus_path_shape_and_both_messages() -> None:
+    text = render(validate(_graph(DATA), shapes=_graph(SHAPES), ontology=Graph()))
+    assert text.splitlines()[0] == (
+        "Non conforme / Does not conform: 1 violation(s), 2 avertissement(s) / warning(s)."
+    )
+    assert "[Violation] http://example.org/b" in text
+    assert "  chemin / path: ^<http://example.org/has>" in text
+    assert "  fr: Il faut un parent." in text
+    assert "  en: A parent is needed." in text
+    english = render(validate(_graph(DATA), shapes=_graph(SHAPES), ontology=Graph()), lang="en")
+    assert "  fr: " not in english
+
+
+@pytest.mark.parametrize(
+    "select",
+    [
+        pytest.param("SELECT $this WHERE { $this ?p ", id="syntax-error"),
+        pytest.param("SELECT $this WHERE { VALUES ?x { 1 } $this ?p ?x }", id="values-forbidden"),
+    ],
+)
+def test_unusable_sparql_in_shapes_raises_source_error(select: str) -> None:
+    shapes = _graph(
+        PREFIXES
+        + f"""
+        ex:ThingShape a sh:NodeShape ;
+            sh:targetClass ex:Thing ;
+            sh:sparql [ a sh:SPARQLConstraint ; sh:select \"\"\"{select}\"\"\" ] .
+        """
+    )
+    with pytest.raises(SourceError, match="shapes"):
+        validate(_graph(DATA), shapes=shapes, ontology=Graph())
