@@ -34,7 +34,9 @@ def _labels(graph: Graph, node: URIRef, fr: str, en: str) -> None:
 
 
 def _count(value: int) -> Literal:
-    return Literal(value, datatype=XSD.nonNegativeInteger)
+    """Counts and ranks are plain xsd:integer: Oxigraph stores derived integer types as
+    xsd:integer, so the endpoint and the dumps could not otherwise agree; shapes bound them."""
+    return Literal(value, datatype=XSD.integer)
 
 
 class _Mapper:
@@ -119,7 +121,7 @@ class _Mapper:
         for number, text in sorted(self.p.text.notes.items()):
             node = self.iris.footnote(self.edition_key, number)
             self.add(node, RDF.type, PF.Footnote)
-            self.add(node, PF.noteNumber, Literal(number, datatype=XSD.positiveInteger))
+            self.add(node, PF.noteNumber, Literal(number, datatype=XSD.integer))
             self.add(node, DCTERMS.description, Literal(text, lang="fr"))
             self.add(node, PF.edition, self.edition)
             self.add(node, PROV.wasDerivedFrom, self.source)
@@ -205,14 +207,14 @@ class _Mapper:
 
     def optional_facts(self, node: URIRef, i: Initiative) -> None:
         if i.number is not None:
-            self.add(node, PF.projectNumber, Literal(i.number, datatype=XSD.positiveInteger))
+            self.add(node, PF.projectNumber, Literal(i.number, datatype=XSD.integer))
         if i.completed_in is not None:
             self.add(node, PF.completionYear, Literal(str(i.completed_in), datatype=XSD.gYear))
         if i.merged_project_count is not None:
             self.add(
                 node,
                 PF.mergedProjectCount,
-                Literal(i.merged_project_count, datatype=XSD.positiveInteger),
+                Literal(i.merged_project_count, datatype=XSD.integer),
             )
         if i.former_name:
             self.add(node, PF.formerName, Literal(i.former_name, lang="fr"))
@@ -230,7 +232,7 @@ class _Mapper:
         self.add(self.edition, PF.hasEntry, node)
         self.add(node, PF.initiative, initiative)
         self.add(node, PF.axis, PF[self.p.curation.tables[e.table][1]])
-        self.add(node, PF.position, Literal(e.position, datatype=XSD.positiveInteger))
+        self.add(node, PF.position, Literal(e.position, datatype=XSD.integer))
         self.add(node, PF.status, PF.Completed if e.completed else PF.Active)
         for change in e.changes:
             self.add(node, PF.change, PF[change])
