@@ -28,11 +28,16 @@ check: $(STAMP) ## lint and type-check
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 
-test: check ## checks, then the whole test suite (installs Debian's chromium if missing)
+test: check ## checks, then the whole test suite (installs Debian's chromium and virtuoso if missing)
 	sh tests/browser/ensure-chromium.sh
+	sh tests/store/ensure-virtuoso.sh
 	$(BIN)/pytest
 
-bench: $(STAMP) ## benchmarks (not part of the tests)
-	$(BIN)/python -m bench
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/pip install --quiet --group bench
+	touch $@
+
+bench: $(VENV)/.bench-installed ## benchmarks into bench/results/, not tests (BENCH=--quick: ~3 min)
+	$(BIN)/python -m bench $(BENCH)
 
 .PHONY: help install build serve check test bench

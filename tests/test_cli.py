@@ -49,8 +49,9 @@ def published(tmp_path: Path) -> Path:
 
 
 def _snapshot(out: Path) -> dict[str, bytes]:
+    """The published files (not the server's on-disk store, a directory whose bytes vary)."""
     current = (out / "current").resolve()
-    return {p.name: p.read_bytes() for p in sorted(current.iterdir())}
+    return {p.name: p.read_bytes() for p in sorted(current.iterdir()) if p.is_file()}
 
 
 def test_validate_passes_on_the_real_data() -> None:

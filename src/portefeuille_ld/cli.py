@@ -32,6 +32,33 @@ OutOption = Annotated[
     Path | None, typer.Option("--out", help="Artifacts directory (default: artifacts/).")
 ]
 BaseOption = Annotated[str | None, typer.Option("--base", help="Base IRI of the minted IRIs.")]
+DataOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--data",
+        help="Serve these RDF files instead of the build (Turtle, N-Triples, N-Quads, TriG,"
+        " JSON-LD, RDF/XML; the format comes from the extension). Repeatable.",
+    ),
+]
+FilesArgument = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        help="More files to serve, as --data (serve --data a.ttl b.nq).",
+        show_default=False,
+    ),
+]
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Answer queries from this SPARQL endpoint instead of the embedded store"
+        " (credentials: PORTEFEUILLE_STORE_USER and PORTEFEUILLE_STORE_PASSWORD).",
+    ),
+]
+GraphStoreOption = Annotated[
+    str | None,
+    typer.Option("--graph-store", help="The remote's Graph Store Protocol endpoint, if any."),
+]
 
 
 def _settings(**overrides: object) -> Settings:
@@ -98,25 +125,114 @@ def validate(base: BaseOption = None) -> None:
     out.print(f"conforms: {len(checked.dataset)} quads, editions {', '.join(checked.editions)}")
 
 
+def _check_remote(settings: Settings) -> None:
+    """Warn when the remote store's graphs are not the sizes the served release lists."""
+    from portefeuille_ld.pipeline.manifest import MANIFEST_FILE, Manifest
+    from portefeuille_ld.pipeline.publish import current_release
+    from portefeuille_ld.store.remote import RemoteStore
+
+    release = current_release(settings.out_dir)
+    if release is None:
+        return
+    expected = Manifest.from_json((release / MANIFEST_FILE).read_bytes()).graphs
+    remote = RemoteStore.from_settings(settings)
+    try:
+        held = remote.statistics().graphs
+    except PortefeuilleError as exc:
+        err.print(f"[yellow]warning:[/yellow] {exc}")
+        return
+    finally:
+        remote.close()
+    if {(g.iri, g.triples) for g in held} != {(g.iri, g.triples) for g in expected}:
+        err.print(
+            f"[yellow]warning:[/yellow] the store at {settings.store_url} does not hold release"
+            f" {release.name} (graph sizes differ from its manifest): publish it with"
+            " portefeuille-ld publish --to <graph store URL> --update <update URL>"
+        )
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     out_dir: OutOption = None,
     base: BaseOption = None,
+    store: StoreOption = None,
+    graph_store: GraphStoreOption = None,
+    data: DataOption = None,
+    files: FilesArgument = None,
 ) -> None:
-    """Serve the published build (building it first if there is none) over HTTP."""
+    """Serve the published build (building it first if there is none) over HTTP.
+
+    With --data FILE…, serve those RDF files instead, with every feature of the server.
+    """
     import uvicorn
 
     from portefeuille_ld.pipeline.publish import current_release
+    from portefeuille_ld.store.sources import check_files
     from portefeuille_ld.web.app import create_app
 
-    settings = _settings(out_dir=out_dir, base_iri=base)
-    if current_release(settings.out_dir) is None:
+    data_files = (*(data or ()), *(files or ()))
+    settings = _settings(
+        out_dir=out_dir,
+        base_iri=base,
+        store_url=store,
+        graph_store_url=graph_store,
+        data_files=data_files or None,
+    )
+    if settings.data_files:
+        check_files(settings.data_files)
+    elif current_release(settings.out_dir) is None:
         err.print(f"no build in {settings.out_dir}: building it first")
         build(out_dir=settings.out_dir, base=settings.base_iri, build_date=None)
-    err.print(f"serving {settings.out_dir / 'current'} on http://{host}:{port}/")
+    if settings.store_url and not settings.data_files:
+        _check_remote(settings)
+    served = ", ".join(map(str, settings.data_files)) or settings.out_dir / "current"
+    err.print(f"serving {served} on http://{host}:{port}/")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def publish(
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Graph Store Protocol endpoint to upload to (default:"
+            " PORTEFEUILLE_GRAPH_STORE_URL); credentials: PORTEFEUILLE_STORE_USER and"
+            " PORTEFEUILLE_STORE_PASSWORD.",
+        ),
+    ] = None,
+    update: Annotated[
+        str | None,
+        typer.Option(
+            "--update",
+            help="The store's SPARQL Update endpoint: upload to staging graphs, then swap"
+            " every graph at once (recommended; without it, graphs are replaced one by one).",
+        ),
+    ] = None,
+    out_dir: OutOption = None,
+    timeout: Annotated[float, typer.Option(help="Seconds each request may take.")] = 120.0,
+) -> None:
+    """Upload the current release to a triplestore and verify it; exit 1 if it failed."""
+    from portefeuille_ld.pipeline.graph_store import publish_release
+    from portefeuille_ld.pipeline.publish import current_release
+    from portefeuille_ld.store.remote import http_client
+
+    settings = _settings(out_dir=out_dir, graph_store_url=to)
+    release = current_release(settings.out_dir)
+    if release is None:
+        raise PortefeuilleError(f"no build in {settings.out_dir}: run portefeuille-ld build first")
+    if settings.graph_store_url is None:
+        raise typer.BadParameter("give the Graph Store endpoint: --to URL", param_hint="--to")
+    with http_client(settings, timeout=timeout) as client:
+        done = publish_release(client, settings.graph_store_url, release, update=update)
+    table = Table(title=f"Published {done.release_id} to {settings.graph_store_url} ({done.mode})")
+    for column in ("graph", "triples (verified)"):
+        table.add_column(column)
+    for iri, triples in done.graphs:
+        table.add_row(iri, f"{triples:,}")
+    out.print(table)
 
 
 @app.command()

@@ -6,7 +6,11 @@
     ├── ResourceNotFound     no resource has that IRI
     └── StoreError
         ├── QueryError       the query is malformed or not allowed (HTTP 400)
+        │   ├── NotAcceptable    no requested format fits what the query answers (HTTP 406)
+        │   └── ResultTooLarge   the answer outgrew the result size limit (HTTP 422)
         └── StoreUnavailable the store cannot answer now (HTTP 503)
+            ├── QueryTimeout     the query ran past the time limit and was stopped
+            └── StoreBusy        every worker is busy and the wait queue is full (Retry-After)
 
 Domain code raises these; only `web/errors.py` turns them into HTTP responses.
 """
@@ -20,10 +24,14 @@ if TYPE_CHECKING:
     from portefeuille_ld.pipeline.validate import ValidationReport
 
 __all__ = [
+    "NotAcceptable",
     "PortefeuilleError",
     "QueryError",
+    "QueryTimeout",
     "ResourceNotFound",
+    "ResultTooLarge",
     "SourceError",
+    "StoreBusy",
     "StoreError",
     "StoreUnavailable",
     "ValidationFailed",
@@ -80,3 +88,27 @@ class QueryError(StoreError):
 
 class StoreUnavailable(StoreError):
     """The store cannot answer now (overloaded, timed out or unreachable)."""
+
+
+class NotAcceptable(QueryError):
+    """None of the formats the client accepts can carry what the query answers."""
+
+
+class ResultTooLarge(QueryError):
+    """The answer is larger than the server sends; the query must ask for less."""
+
+
+class QueryTimeout(StoreUnavailable):
+    """The query ran past the time limit; its computation was stopped."""
+
+
+class StoreBusy(StoreUnavailable):
+    """Every worker is busy and enough requests wait already: come back later.
+
+    >>> StoreBusy("busy", retry_after_s=2).retry_after_s
+    2
+    """
+
+    def __init__(self, message: str, *, retry_after_s: int = 1) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)

@@ -10,6 +10,7 @@ Every field can come from the environment with the prefix ``PORTEFEUILLE_``:
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,32 @@ class Settings:
     public_base: str | None = None
     """Where the server is reached, when it differs from `base_iri` (e.g. localhost)."""
     query_timeout_s: float = 10.0
+    """A query still running after this is stopped (its worker process is killed): 503."""
     max_query_length: int = 20_000
+    """Longer queries are refused (400); request bodies past 16 bytes a character, 413."""
+    workers: int = 0
+    """Query worker processes; 0 for one per CPU."""
+    max_queued_queries: int = 16
+    """Requests that may wait for a busy worker; more get 503 with ``Retry-After``."""
+    max_result_bytes: int = 64 * 1024 * 1024
+    """A larger answer is not sent: 422, asking for a LIMIT (dumps have no such limit)."""
+    store_in_memory: bool = True
+    """Workers answer from the release's on-disk store at once, and meanwhile parse the data
+    into memory, then answer from there (several times faster; one copy per worker).
+    False: they stay on the on-disk store, whose pages all workers share."""
+    data_files: tuple[Path, ...] = ()
+    """Serve these RDF files instead of the published release (``serve --data``);
+    from the environment, separated by ``os.pathsep``."""
+    store_url: str | None = None
+    """A remote SPARQL query endpoint to answer from instead of the embedded store."""
+    graph_store_url: str | None = None
+    """The remote's Graph Store Protocol endpoint (``publish --to``'s default)."""
+    store_user: str | None = None
+    """The remote's user name: from the environment only, never from the command line."""
+    store_password: str | None = field(default=None, repr=False)
+    """The remote's password: from the environment only, never from the command line."""
+    cache_max_age_s: int = 300
+    """``Cache-Control: public, max-age=`` of pages and query answers (0: no caching)."""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -53,7 +79,16 @@ class Settings:
 
 
 def _convert(annotation: object, raw: str) -> object:
+    """A field's value from its environment text.
+
+    >>> _convert("bool", "yes"), _convert("tuple[Path, ...]", os.pathsep.join(["a", "b"]))
+    (True, (PosixPath('a'), PosixPath('b')))
+    """
     kind = str(annotation)
+    if kind == "bool":
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if kind.startswith("tuple[Path"):
+        return tuple(Path(part) for part in raw.split(os.pathsep) if part)
     if "Path" in kind:
         return Path(raw)
     if "float" in kind:

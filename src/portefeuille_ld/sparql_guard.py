@@ -6,13 +6,21 @@ and IRIs aside, then the remaining words are checked:
 
 - ``SERVICE`` anywhere (any case, ``SILENT``, ``SERVICE ?var``) is refused. pyoxigraph's
   parser does not need a space after a keyword (``SERVICESILENT<…>`` and ``SERVICE:x``
-  both run), so a word or a prefix *containing* ``SERVICE`` is refused too.
+  both run), so a word or a prefix *containing* ``SERVICE`` is refused too. The raw
+  text is searched as well (`_service_calls`), strings and comments included, since a
+  tokenizer without the parser's context can be misled about where a string starts.
 - an update (``INSERT``, ``DELETE``, ``LOAD``, ``CLEAR``, ``CREATE``, ``DROP``, ``COPY``,
   ``MOVE``, ``ADD``, ``WITH``) is refused with a clear message.
 - ``FROM`` / ``FROM NAMED`` must name graphs of the dataset, when they are known.
 
-The query is then parsed by pyoxigraph against an empty store, which reports syntax
-errors with the parser's message and tells whether it answers a graph or results.
+`guard_query` does only that, from the tokens: it never runs anything, so it is safe
+anywhere, and it is linear in the query's length (an unterminated string runs to the end
+of its line: no pattern is retried from every position). `inspect_query` then also
+parses the query with pyoxigraph against an empty store, which reports syntax errors
+with the parser's message and tells whether it answers a graph or results. That parse is
+not free: pyoxigraph evaluates ``ASK``, ``ORDER BY`` and aggregates at once, and
+``VALUES`` alone can make that a long computation, even on an empty store. Call
+`inspect_query` only where time is bounded (a worker process).
 
 >>> inspect_query('SELECT * WHERE { ?s ?p "SERVICE" } # SERVICE').kind
 'results'
@@ -25,6 +33,7 @@ to other endpoints (found 'service')
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -36,7 +45,7 @@ import pyoxigraph
 from portefeuille_ld.errors import QueryError
 from portefeuille_ld.formats import ResultKind
 
-__all__ = ["QueryInspection", "Token", "inspect_query", "tokenize"]
+__all__ = ["QueryDataset", "QueryInspection", "Token", "guard_query", "inspect_query", "tokenize"]
 
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD")
 
@@ -44,13 +53,13 @@ _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
   | (?P<comment>\#[^\r\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*")
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)|\"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\"|\Z)
+              |'(?:[^'\\\r\n]|\\.)*'?|"(?:[^"\\\r\n]|\\.)*"?)
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$]\w+)
   | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
   | (?P<pname>(?:[^\W\d][\w.-]*)?:(?:(?:[\w:%]|\\\S)(?:(?:[\w.:%-]|\\\S)*(?:[\w:%-]|\\\S))?)?)
-  | (?P<word>[^\W\d]\w*)
+  | (?P<word>[^\W\d][\w.-]*)
   | (?P<other>.)
     """,
     re.VERBOSE | re.DOTALL,
@@ -64,6 +73,19 @@ class Token(NamedTuple):
 
     kind: TokenKind
     text: str
+
+
+@dataclass(frozen=True)
+class QueryDataset:
+    """The dataset a query declares: its ``FROM`` and ``FROM NAMED`` graphs (absolute IRIs)."""
+
+    from_graphs: tuple[str, ...] = ()
+    from_named_graphs: tuple[str, ...] = ()
+
+    @property
+    def declares_dataset(self) -> bool:
+        """Whether the query has a ``FROM`` or ``FROM NAMED`` clause."""
+        return bool(self.from_graphs or self.from_named_graphs)
 
 
 @dataclass(frozen=True)
@@ -99,13 +121,85 @@ def _prefix(token: Token) -> str:
     return token.text.partition(":")[0].upper() if token.kind == "pname" else ""
 
 
-def _refuse_service(tokens: list[Token]) -> None:
-    for token in tokens:
-        if "SERVICE" in _prefix(token):
-            raise QueryError(
-                "SERVICE is not allowed: this endpoint never sends queries to other endpoints"
-                f" (found {token.text!r})"
-            )
+_SERVICE_WORD = re.compile(r"service", re.IGNORECASE)
+_SILENT_WORD = re.compile(r"silent", re.IGNORECASE)
+_SPACE = re.compile(r"\s*")
+_NAME_RUN = re.compile(r"[\w-]+")
+_TERM_RUN = re.compile(r"""[^\s{}()<>"'\#]+""")
+
+
+class _Runs:
+    """The maximal runs of a pattern in a text, to find the one around a position quickly."""
+
+    def __init__(self, pattern: re.Pattern[str], text: str) -> None:
+        spans = [match.span() for match in pattern.finditer(text)]
+        self.starts = [start for start, _ in spans]
+        self.ends = [end for _, end in spans]
+
+    def around(self, pos: int) -> tuple[int, int]:
+        index = bisect.bisect_right(self.starts, pos) - 1
+        if index < 0 or self.ends[index] <= pos:
+            return pos, pos
+        return self.starts[index], self.ends[index]
+
+
+def _skip_gap(text: str, pos: int) -> int:
+    """The position after the white space and comments at ``pos``."""
+    while True:
+        space = _SPACE.match(text, pos)
+        pos = space.end() if space else pos
+        if not text.startswith("#", pos):
+            return pos
+        ends = [i for i in (text.find("\n", pos), text.find("\r", pos)) if i != -1]
+        pos = min(ends, default=len(text))
+
+
+def _service_calls(sparql: str) -> Iterator[str]:
+    """Each ``SERVICE`` of the raw text that pyoxigraph could read as a service call.
+
+    A tokenizer cannot settle every case the way pyoxigraph's parser does (``<`` opens an
+    IRI or compares, by context; pyoxigraph reads ``\\u`` escapes inside IRIs), so the
+    text is also searched as it is, strings and IRIs included: ``SERVICE``, then white
+    space and comments, an optional ``SILENT``, then what a call names (``<``, ``?``,
+    ``$`` or a prefixed name). Only the end of a variable or of a prefixed name's local
+    part (``?service``, ``dcat:service``) is not a call. Linear in the query's length.
+
+    >>> list(_service_calls("ASK { <http://x/\\u0041'> ?p ?o . SERVICE <http://x/> {} }"))
+    ['SERVICE']
+    >>> list(_service_calls('SELECT ?service { ?c dcat:service ?service ; ?p "SERVICE" }'))
+    []
+    """
+    words = list(_SERVICE_WORD.finditer(sparql))
+    if not words:
+        return
+    names, terms = _Runs(_NAME_RUN, sparql), _Runs(_TERM_RUN, sparql)
+
+    def names_a_service(pos: int) -> bool:
+        if sparql.startswith(("<", "?", "$"), pos):
+            return True
+        return sparql.find(":", pos, terms.around(pos)[1]) != -1
+
+    for match in words:
+        start = names.around(match.start())[0]
+        before = sparql[start - 1] if start else ""
+        in_variable = before in ("?", "$") and sparql.find("-", start, match.start()) == -1
+        in_local_name = before == ":" and not sparql.startswith("-", start)
+        if in_variable or in_local_name:
+            continue
+        pos = _skip_gap(sparql, match.end())
+        silent = _SILENT_WORD.match(sparql, pos)
+        if names_a_service(pos) or (silent and names_a_service(_skip_gap(sparql, silent.end()))):
+            yield match.group()
+
+
+def _refuse_service(sparql: str, tokens: list[Token]) -> None:
+    found = [t.text for t in tokens if "SERVICE" in _prefix(t)]
+    found.extend(_service_calls(sparql))
+    if found:
+        raise QueryError(
+            "SERVICE is not allowed: this endpoint never sends queries to other endpoints"
+            f" (found {found[0]!r})"
+        )
 
 
 def _first_keyword(tokens: list[Token]) -> str:
@@ -202,10 +296,29 @@ def _kind_by_parsing(sparql: str) -> ResultKind:
     return "rdf" if isinstance(answer, pyoxigraph.QueryTriples) else "results"
 
 
-def inspect_query(sparql: str, *, known_graphs: Collection[str] | None = None) -> QueryInspection:
-    """Refuse a query that must not run, or tell what it answers and which graphs it names.
+def guard_query(sparql: str, *, known_graphs: Collection[str] | None = None) -> QueryDataset:
+    """Refuse a query that must not run, from its tokens alone; never parses nor runs it.
 
     With ``known_graphs``, a ``FROM`` or ``FROM NAMED`` naming another graph is refused.
+
+    :raises QueryError: an update, ``SERVICE`` or an unknown ``FROM`` graph.
+
+    >>> guard_query("PREFIX g: <http://ex.org/g/> SELECT * FROM g:1 { ?s ?p ?o }").from_graphs
+    ('http://ex.org/g/1',)
+    >>> guard_query("SELECT * {").declares_dataset  # syntax is the parser's business
+    False
+    """
+    tokens = [token for token in tokenize(sparql) if token.kind != "comment"]
+    _refuse_service(sparql, tokens)
+    _refuse_update(tokens)
+    plain, named = _dataset(tokens)
+    if known_graphs is not None:
+        _check_graphs(plain + named, known_graphs)
+    return QueryDataset(tuple(plain), tuple(named))
+
+
+def inspect_query(sparql: str, *, known_graphs: Collection[str] | None = None) -> QueryInspection:
+    """`guard_query`, then parse the query to tell what it answers (see the module's warning).
 
     :raises QueryError: a syntax error, an update, ``SERVICE`` or an unknown ``FROM`` graph.
 
@@ -214,10 +327,6 @@ def inspect_query(sparql: str, *, known_graphs: Collection[str] | None = None) -
     >>> inspect_query("PREFIX g: <http://ex.org/g/> SELECT * FROM g:1 { ?s ?p ?o }").from_graphs
     ('http://ex.org/g/1',)
     """
-    tokens = [token for token in tokenize(sparql) if token.kind != "comment"]
-    _refuse_service(tokens)
-    _refuse_update(tokens)
-    plain, named = _dataset(tokens)
-    if known_graphs is not None:
-        _check_graphs(plain + named, known_graphs)
-    return QueryInspection(_kind_by_parsing(sparql), tuple(plain), tuple(named))
+    dataset = guard_query(sparql, known_graphs=known_graphs)
+    kind = _kind_by_parsing(sparql)
+    return QueryInspection(kind, dataset.from_graphs, dataset.from_named_graphs)

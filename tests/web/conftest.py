@@ -1,7 +1,7 @@
 """Fixtures of the web tests: a real uvicorn server on a free loopback port, and clients.
 
-The server runs `create_app(settings, store)` over the fixture dataset of
-`tests/fixtures/store/`, in a background thread; tests talk to it with httpx over the socket.
+The server runs `create_app(settings)` over the fixture dataset of `tests/fixtures/store/`
+(``serve --data``), in a background thread; tests talk to it with httpx over the socket.
 """
 
 from __future__ import annotations
@@ -72,10 +72,16 @@ def store() -> Iterator[EmbeddedStore]:
 
 
 @pytest.fixture(scope="session")
-def live_server(store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of the app served over a real socket."""
-    settings = Settings(out_dir=tmp_path_factory.mktemp("artifacts"), max_query_length=5_000)
-    with serve(create_app(settings, store)) as url:
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of the app served over a real socket, as in production: its queries
+    run in worker processes (`IsolatedStore`) on the fixture dataset."""
+    settings = Settings(
+        out_dir=tmp_path_factory.mktemp("artifacts"),
+        max_query_length=5_000,
+        data_files=(FIXTURE,),
+        workers=2,
+    )
+    with serve(create_app(settings)) as url:
         yield url
 
 

@@ -32,6 +32,7 @@ from portefeuille_ld.pipeline.metadata import DumpFile, describe_dataset, read_e
 from portefeuille_ld.pipeline.publish import publish
 from portefeuille_ld.pipeline.validate import ValidationReport, validate
 from portefeuille_ld.pipeline.void import compute_statistics
+from portefeuille_ld.store.ondisk import DISK_STORE, write_disk_store
 
 __all__ = ["METADATA_FILE", "BuildResult", "build", "check"]
 
@@ -140,6 +141,9 @@ def build(
             build_date=build_date or checked.build_date,
         )
         manifest = _add_metadata(directory, manifest, checked.data, iris)
+        # The server's store, opened as is instead of parsing the dump again. A directory,
+        # not a published file: it is not in the manifest, and its bytes may vary.
+        write_disk_store(directory / DISK_STORE, [directory / "portefeuille.nq"])
         manifests.append(manifest)
         return manifest
 

@@ -1,7 +1,8 @@
 """`EmbeddedStore`: the `Store` on an in-memory pyoxigraph store, loaded once at start-up.
 
 Queries are checked by `portefeuille_ld.sparql_guard` before they run, and answers are
-serialized by pyoxigraph straight into bytes.
+serialized by pyoxigraph straight into bytes; with ``max_result_bytes``, the serialization
+stops as soon as the answer outgrows it (`ResultTooLarge`).
 
 >>> store = EmbeddedStore.from_data(
 ...     '<http://ex.org/a> <http://ex.org/p> "Québec"@fr <http://ex.org/g1> .\\n'
@@ -19,15 +20,23 @@ b'{"head":{},"boolean":true}'
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Collection, Iterable
 from pathlib import Path
-from typing import NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 import pyoxigraph
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, QueryResultsFormat, RdfFormat, Triple
 
-from portefeuille_ld.errors import QueryError, ResourceNotFound, StoreUnavailable
+from portefeuille_ld.errors import (
+    NotAcceptable,
+    QueryError,
+    ResourceNotFound,
+    ResultTooLarge,
+    StoreError,
+    StoreUnavailable,
+)
 from portefeuille_ld.formats import (
     N_QUADS,
     Format,
@@ -35,9 +44,12 @@ from portefeuille_ld.formats import (
     formats_of_kind,
     from_extension,
 )
-from portefeuille_ld.sparql_guard import QueryInspection, inspect_query
+from portefeuille_ld.sparql_guard import QueryDataset, guard_query
 from portefeuille_ld.store.base import GraphStatistics, QueryResult, StoreStatistics
 from portefeuille_ld.web.conneg import negotiate
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 __all__ = ["EmbeddedStore"]
 
@@ -49,10 +61,14 @@ _GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP
 
 
 class EmbeddedStore:
-    """A read-only `Store` answering from an in-memory pyoxigraph store it owns."""
+    """A read-only `Store` answering from a pyoxigraph store it owns (in memory or on disk).
 
-    def __init__(self, store: pyoxigraph.Store) -> None:
+    :param max_result_bytes: the largest answer it serializes; None for no limit.
+    """
+
+    def __init__(self, store: pyoxigraph.Store, *, max_result_bytes: int | None = None) -> None:
         self._store: pyoxigraph.Store | None = store
+        self._max_result_bytes = max_result_bytes
         self._statistics = _statistics(store)
         self._graph_iris = self._statistics.graph_iris
 
@@ -94,26 +110,22 @@ class EmbeddedStore:
         default_graph_uris: Collection[str] = (),
         named_graph_uris: Collection[str] = (),
     ) -> QueryResult:
-        """See `Store.query`."""
+        """See `Store.query`.
+
+        The query is guarded from its tokens, then run; what it answers (its kind) comes
+        from the answer itself, so a syntax error is reported before a format mismatch.
+        """
         store = self._open()
-        inspection = inspect_query(sparql, known_graphs=self._graph_iris)
-        fmt = _answer_format(accept, inspection.kind)
-        dataset = self._dataset(inspection, default_graph_uris, named_graph_uris)
+        guarded = guard_query(sparql, known_graphs=self._graph_iris)
+        dataset = self._dataset(guarded, default_graph_uris, named_graph_uris)
         try:
-            answer = store.query(
-                sparql,
-                use_default_graph_as_union=dataset.union,
-                default_graph=dataset.default_graph,
-                named_graphs=dataset.named_graphs,
-            )
-            body = _serialize(answer, fmt)
-        except SyntaxError as exc:
-            raise QueryError(f"syntax error: {exc}") from exc
-        except (RuntimeError, ValueError) as exc:
-            raise QueryError(f"the query failed: {exc}") from exc
-        except OSError as exc:
-            raise StoreUnavailable(f"the store failed to answer: {exc}") from exc
-        return QueryResult(body, fmt.media_type, inspection.kind)
+            return _evaluate(store, sparql, dataset, accept, self._max_result_bytes)
+        except StoreError as exc:
+            # pyoxigraph's answers must be dropped on the thread that made them: drop the
+            # tracebacks (their frames hold the answer) here, before the error leaves it.
+            if exc.__cause__ is not None:
+                exc.__cause__.__traceback__ = None
+            raise exc.with_traceback(None)  # noqa: B904 (the cause is kept)
 
     def describe(self, iri: str, fmt: Format) -> bytes:
         """See `Store.describe`: outgoing and incoming triples, with blank nodes closed."""
@@ -126,7 +138,9 @@ class EmbeddedStore:
         triples = _bounded_description(store, node)
         if not triples:
             raise ResourceNotFound(iri)
-        return pyoxigraph.serialize(triples, format=rdf_format) or b""
+        sink = _Sink(self._max_result_bytes)
+        pyoxigraph.serialize(triples, sink, format=rdf_format)
+        return sink.getvalue()
 
     def statistics(self) -> StoreStatistics:
         """See `Store.statistics`; computed once, at load time."""
@@ -143,7 +157,7 @@ class EmbeddedStore:
 
     def _dataset(
         self,
-        inspection: QueryInspection,
+        inspection: QueryDataset,
         default_graph_uris: Collection[str],
         named_graph_uris: Collection[str],
     ) -> _Dataset:
@@ -159,6 +173,29 @@ class EmbeddedStore:
             default_graph=[NamedNode(iri) for iri in default_graph_uris],
             named_graphs=[NamedNode(iri) for iri in named_graph_uris],
         )
+
+
+def _evaluate(
+    store: pyoxigraph.Store, sparql: str, dataset: _Dataset, accept: Format | str, limit: int | None
+) -> QueryResult:
+    """Run a guarded query and serialize its answer in the best accepted format."""
+    try:
+        answer = store.query(
+            sparql,
+            use_default_graph_as_union=dataset.union,
+            default_graph=dataset.default_graph,
+            named_graphs=dataset.named_graphs,
+        )
+        kind: ResultKind = "rdf" if isinstance(answer, pyoxigraph.QueryTriples) else "results"
+        fmt = _answer_format(accept, kind)
+        body = _serialize(answer, fmt, limit)
+    except SyntaxError as exc:
+        raise QueryError(f"syntax error: {exc}") from exc
+    except (RuntimeError, ValueError) as exc:
+        raise QueryError(f"the query failed: {exc}") from exc
+    except OSError as exc:
+        raise StoreUnavailable(f"the store failed to answer: {exc}") from exc
+    return QueryResult(body, fmt.media_type, kind)
 
 
 class _Dataset(NamedTuple):
@@ -178,18 +215,48 @@ def _answer_format(accept: Format | str, kind: ResultKind) -> Format:
     offers = formats_of_kind(kind)
     chosen = accept if isinstance(accept, Format) else negotiate(accept, offers)
     if chosen is None or chosen not in offers:
-        names = ", ".join(f.media_type for f in offers)
+        names = ", ".join(f"{f.name} ({f.media_type})" for f in offers)
         what = "a graph (CONSTRUCT, DESCRIBE)" if kind == "rdf" else "results (SELECT, ASK)"
-        raise QueryError(f"this query answers {what}, which can be sent as: {names}")
+        raise NotAcceptable(
+            f"none of the requested formats is available: this query answers {what};"
+            f" choose: {names}"
+        )
     return chosen
 
 
-def _serialize(answer: Answer, fmt: Format) -> bytes:
+class _Sink(io.BytesIO):
+    """A binary output for pyoxigraph's serializers that refuses to grow past a limit.
+
+    pyoxigraph writes through a buffer, so `write` runs once per few kilobytes, not per row.
+    """
+
+    def __init__(self, limit: int | None) -> None:
+        super().__init__()
+        self._limit = limit
+
+    def write(self, data: Buffer, /) -> int:
+        """Keep ``data``, or raise `ResultTooLarge` when the answer outgrows the limit."""
+        if self._limit is not None and self.tell() + memoryview(data).nbytes > self._limit:
+            raise ResultTooLarge(
+                f"the answer is larger than {self._limit:,} bytes, the most this server sends:"
+                " add a LIMIT, select fewer variables, or download a dump (/dumps)"
+            )
+        return super().write(data)
+
+
+def _serialize(answer: Answer, fmt: Format, limit: int | None) -> bytes:
+    if isinstance(answer, pyoxigraph.QueryBoolean):
+        if not isinstance(fmt.oxigraph, QueryResultsFormat):
+            raise QueryError(f"{fmt.label} cannot carry query results")
+        return answer.serialize(format=fmt.oxigraph) or b""
+    sink = _Sink(limit)
     if isinstance(answer, pyoxigraph.QueryTriples):
-        return answer.serialize(format=_rdf_format(fmt)) or b""
-    if not isinstance(fmt.oxigraph, QueryResultsFormat):
+        answer.serialize(sink, format=_rdf_format(fmt))
+    elif isinstance(fmt.oxigraph, QueryResultsFormat):
+        answer.serialize(sink, format=fmt.oxigraph)
+    else:
         raise QueryError(f"{fmt.label} cannot carry query results")
-    return answer.serialize(format=fmt.oxigraph) or b""
+    return sink.getvalue()
 
 
 def _bounded_description(store: pyoxigraph.Store, node: NamedNode) -> list[Triple]:

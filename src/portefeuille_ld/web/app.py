@@ -24,12 +24,18 @@ from starlette.middleware.cors import CORSMiddleware
 from portefeuille_ld import __version__
 from portefeuille_ld.settings import Settings
 from portefeuille_ld.store.base import Store
-from portefeuille_ld.store.embedded import EmbeddedStore
+from portefeuille_ld.store.isolated import IsolatedStore
+from portefeuille_ld.store.pool import PoolLimits
+from portefeuille_ld.store.remote import RemoteStore
+from portefeuille_ld.store.sources import DataSource, FilesSource, ReleaseSource
 from portefeuille_ld.web import errors
+from portefeuille_ld.web.caching import Caching
 from portefeuille_ld.web.middleware import HeadAsGet, VaryAccept
+from portefeuille_ld.web.release import Releases
 from portefeuille_ld.web.routers import dumps, home, metadata, resources, sparql
+from portefeuille_ld.web.security import SecureHeaders
 
-__all__ = ["create_app", "dataset_path"]
+__all__ = ["create_app", "dataset_path", "open_store"]
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +51,51 @@ def dataset_path(settings: Settings) -> Path:
     return settings.out_dir / "current" / "portefeuille.nq"
 
 
+def open_store(settings: Settings) -> IsolatedStore:
+    """The store the server opens: query workers on the current release, or on ``data_files``.
+
+    :raises StoreUnavailable: there is nothing to serve, or it cannot be read.
+    """
+    limits = PoolLimits(
+        workers=settings.workers or os.cpu_count() or 1,
+        timeout_s=settings.query_timeout_s,
+        max_queued=settings.max_queued_queries,
+    )
+    source: DataSource = ReleaseSource(settings.out_dir)
+    if settings.data_files:
+        source = FilesSource(settings.data_files, in_memory=settings.store_in_memory)
+    return IsolatedStore(
+        source,
+        limits,
+        max_result_bytes=settings.max_result_bytes,
+        in_memory=settings.store_in_memory,
+    )
+
+
 def _lifespan(settings: Settings, store: Store | None) -> Lifespan:
-    """Open the store at start-up unless one was given; close what was opened here."""
+    """Open the store at start-up unless one was given; close what was opened here.
+
+    The release the pages and dumps come from is the one the store serves, so a reload
+    switches both at once.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if store is not None:
             yield
             return
-        opened = EmbeddedStore.from_path(dataset_path(settings))
+        if settings.store_url:  # a remote SPARQL endpoint answers: no query workers here
+            remote = RemoteStore.from_settings(settings)
+            app.state.store = remote
+            try:
+                yield
+            finally:
+                app.state.store = None
+                remote.close()
+            return
+        opened = open_store(settings)
         app.state.store = opened
+        app.state.releases = Releases(settings.out_dir, locate=opened.release_directory)
         try:
             yield
         finally:
@@ -65,7 +106,7 @@ def _lifespan(settings: Settings, store: Store | None) -> Lifespan:
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
-    """The application; ``store`` defaults to an `EmbeddedStore` of `dataset_path`.
+    """The application; ``store`` defaults to `open_store` (opened at start-up).
 
     A store passed in is the caller's: the app neither opens nor closes it.
     """
@@ -84,6 +125,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(home.router)
     app.include_router(dumps.router)
     app.include_router(metadata.router)
+    app.add_middleware(Caching, settings=settings)
     app.add_middleware(HeadAsGet)
     app.add_middleware(VaryAccept)
     app.add_middleware(
@@ -93,4 +135,5 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         allow_headers=["Accept", "Accept-Language", "Content-Type"],
         max_age=86_400,
     )
+    app.add_middleware(SecureHeaders)
     return app

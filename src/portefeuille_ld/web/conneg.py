@@ -4,7 +4,8 @@ Pure functions, no framework. The most specific media range that matches an offe
 gives its quality (``text/csv;q=0`` beats ``*/*``); the highest quality wins, then the
 more specific match, then the range the client listed first, then the server's order.
 A malformed header or range never raises: bad parts are skipped, and a header with
-nothing usable counts as ``*/*``.
+nothing usable counts as ``*/*``. Only the first `MAX_RANGES` ranges count, so the work
+stays small whatever the header's size.
 
 >>> from portefeuille_ld.formats import SPARQL_CSV, SPARQL_JSON
 >>> negotiate("text/csv;q=0.5, application/json", [SPARQL_JSON, SPARQL_CSV]).name
@@ -18,7 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-__all__ = ["MediaRange", "Offer", "negotiate", "parse_accept"]
+__all__ = ["MAX_RANGES", "MediaRange", "Offer", "negotiate", "parse_accept"]
+
+MAX_RANGES = 64
+"""The ranges of an ``Accept`` header that are read; a browser sends fewer than ten."""
 
 
 class Offer(Protocol):
@@ -91,13 +95,15 @@ def parse_accept(accept: str | None) -> list[MediaRange]:
     """The media ranges of an ``Accept`` header, in the client's order.
 
     Malformed ranges are skipped; a missing, empty or wholly malformed header is ``*/*``.
+    Ranges after the first `MAX_RANGES` are ignored.
 
     >>> parse_accept("text/html, application/xml;q=0.9, */*;q=0.8")[1]
     MediaRange(type='application', subtype='xml', q=0.9)
     >>> parse_accept("garbage;;q=zz")
     [MediaRange(type='*', subtype='*', q=1.0)]
     """
-    ranges = [r for r in (_parse_range(p) for p in (accept or "").split(",")) if r]
+    parts = (accept or "").split(",", MAX_RANGES)[:MAX_RANGES]
+    ranges = [r for r in (_parse_range(p) for p in parts) if r]
     return ranges or [_ANY]
 
 

@@ -20,17 +20,22 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.routing import Match
 
 from portefeuille_ld.errors import (
+    NotAcceptable,
     PortefeuilleError,
     QueryError,
     ResourceNotFound,
+    ResultTooLarge,
+    StoreBusy,
     StoreError,
     StoreUnavailable,
 )
 from portefeuille_ld.web.conneg import negotiate
+from portefeuille_ld.web.security import security_headers
 
 __all__ = ["PROBLEMS", "Problem", "install", "problem_for", "problem_response"]
 
@@ -50,6 +55,8 @@ class Problem:
 
 
 PROBLEMS: dict[type[PortefeuilleError], Problem] = {
+    NotAcceptable: Problem(406),
+    ResultTooLarge: Problem(422),
     QueryError: Problem(400),
     ResourceNotFound: Problem(404),
     StoreUnavailable: Problem(503),
@@ -102,9 +109,12 @@ def problem_response(
 async def _on_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PortefeuilleError)
     problem = problem_for(exc)
-    if problem.status >= 500:
+    if problem.status >= 500 and not isinstance(exc, StoreUnavailable):
         log.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=exc)
-    return problem_response(request, problem.status, str(exc))
+    elif problem.status >= 500:
+        log.warning("%s %s: %s", request.method, request.url.path, exc)
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, StoreBusy) else None
+    return problem_response(request, problem.status, str(exc), headers)
 
 
 _METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT")
@@ -117,6 +127,8 @@ def _allowed_methods(request: Request) -> str:
         probe = {**request.scope, "method": method}
         if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
             allowed.add(method)
+    if not allowed:  # no route: a mount refused it, and `/static` answers GET alone
+        allowed.add("GET")
     if "GET" in allowed:
         allowed.add("HEAD")  # answered by `middleware.HeadAsGet`
     return ", ".join(sorted(allowed))
@@ -139,9 +151,17 @@ async def _on_invalid_request(request: Request, exc: Exception) -> Response:
     return problem_response(request, 400, f"invalid request: {details}")
 
 
+async def _on_disconnect(request: Request, exc: Exception) -> Response:
+    """The client left while its body was read: nobody reads this answer, nothing failed."""
+    log.info("%s %s: the client disconnected", request.method, request.url.path)
+    return Response(status_code=400)
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-    return problem_response(request, 500, "the server failed to answer; this is a bug")
+    detail = "the server failed to answer; this is a bug"
+    # Sent by Starlette's outermost middleware, around `security.SecureHeaders`.
+    return problem_response(request, 500, detail, security_headers(request.url.path))
 
 
 def install(app: FastAPI) -> None:
@@ -149,4 +169,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(PortefeuilleError, _on_domain_error)
     app.add_exception_handler(HTTPException, _on_http_error)
     app.add_exception_handler(RequestValidationError, _on_invalid_request)
+    app.add_exception_handler(ClientDisconnect, _on_disconnect)
     app.add_exception_handler(Exception, _on_unexpected)

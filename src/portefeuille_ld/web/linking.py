@@ -37,6 +37,8 @@ VOCABULARY_DOCUMENTS = ("ontologie", "formes")
 """The documents under `VOCABULARY_BASE`: the ontology and the SHACL shapes."""
 
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*$")
+_LINKABLE = re.compile(r"(?:https?|mailto):", re.IGNORECASE)
+"""The schemes a page links to as they are; any other IRI (``javascript:``…) is not followed."""
 
 
 def is_safe_path(path: str) -> bool:
@@ -123,12 +125,17 @@ class Linker:
     def href(self, iri: str) -> str:
         """Where a browser on this server should go for ``iri``: things go to their page.
 
+        An IRI of another scheme than http, https or mailto (``javascript:``, ``data:``)
+        could run in the page: its link goes nowhere (``#``).
+
         >>> Linker("http://ex.org/", "http://h/").href("http://ex.org/id/organisme/mcn")
         'http://h/doc/organisme/mcn'
+        >>> Linker("http://ex.org/", "http://h/").href("javascript:alert(1)")
+        '#'
         """
         path = self.path_of(iri)
         if path is None:
-            return iri
+            return iri if _LINKABLE.match(iri) else "#"
         if path.startswith("id/"):
             path = "doc/" + path[len("id/") :]
         return self.url(path)

@@ -112,16 +112,22 @@ class _Cached:
 
 
 class Releases:
-    """The current release of ``out_dir``, re-read only when ``current`` moves."""
+    """The current release of ``out_dir``, re-read only when ``current`` moves.
 
-    def __init__(self, out_dir: Path) -> None:
+    :param locate: where the current release is, when not where ``out_dir/current``
+        points (the server follows the release its store serves, which switches a moment
+        after the link moves); None when there is no release.
+    """
+
+    def __init__(self, out_dir: Path, *, locate: Callable[[], Path | None] | None = None) -> None:
         self.out_dir = out_dir
+        self._locate = locate if locate is not None else lambda: current_release(out_dir)
         self._lock = threading.RLock()
         self._cached: _Cached | None = None
 
     def current(self) -> Release | None:
-        """The release ``out_dir/current`` points to, or None before the first build."""
-        directory = current_release(self.out_dir)
+        """The current release, or None before the first build."""
+        directory = self._locate()
         if directory is None:
             return None
         directory = directory.resolve()

@@ -13,7 +13,6 @@ named_graph_uris=(), format=None)
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qs
@@ -107,13 +106,13 @@ def _media_type(content_type: str | None) -> tuple[str, str]:
 
 def _decode(body: bytes, charset: str) -> str:
     try:
-        codecs.lookup(charset)
-    except LookupError as exc:
-        raise HTTPException(415, f"unknown charset {charset!r}: send UTF-8") from exc
-    try:
         return body.decode(charset)
     except UnicodeDecodeError as exc:
         raise QueryError(f"the body is not valid {charset}: {exc.reason}") from exc
+    except UnicodeError as exc:  # idna, punycode: not charsets a body is written in
+        raise QueryError(f"the body is not valid {charset}: {exc}") from exc
+    except LookupError as exc:  # unknown, or a codec that is not a charset (base64, rot13…)
+        raise HTTPException(415, f"unknown charset {charset!r}: send UTF-8") from exc
 
 
 def _parse_form(body: bytes, charset: str) -> dict[str, list[str]]:
@@ -122,6 +121,8 @@ def _parse_form(body: bytes, charset: str) -> dict[str, list[str]]:
         return parse_qs(text, keep_blank_values=True, encoding=charset, errors="strict")
     except UnicodeDecodeError as exc:
         raise QueryError(f"a form parameter is not valid {charset}: {exc.reason}") from exc
+    except UnicodeError as exc:
+        raise QueryError(f"a form parameter is not valid {charset}: {exc}") from exc
 
 
 def _merged(first: Params, second: Params) -> dict[str, list[str]]:

@@ -3,6 +3,10 @@
 GET with ``query=``, POST as a form or as ``application/sparql-query``; the answer's
 format comes from ``format=`` or ``Accept``. GET without a query returns the service
 description. Handlers are ``def``: FastAPI runs them in its thread pool.
+
+The query is never parsed here: the store parses and runs it (in a worker process that can
+be stopped, see `portefeuille_ld.store.isolated`) and picks the answer's format from what
+the client accepts, since only the parse tells whether a query answers results or a graph.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from starlette.responses import Response
 from portefeuille_ld.errors import QueryError
 from portefeuille_ld.formats import HTML, Format, formats_of_kind, from_media_type, from_name
 from portefeuille_ld.settings import Settings
-from portefeuille_ld.sparql_guard import inspect_query
 from portefeuille_ld.store.base import Store
 from portefeuille_ld.web.conneg import negotiate
 from portefeuille_ld.web.deps import SettingsDep, StoreDep
@@ -37,7 +40,8 @@ __all__ = ["choose_format", "router"]
 router = APIRouter(tags=["SPARQL"])
 
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}, "text/plain": {}}}
-_ANSWERS = (*formats_of_kind("results"), *formats_of_kind("rdf"), HTML)
+_QUERY_ANSWERS = (*formats_of_kind("results"), *formats_of_kind("rdf"))
+_ANSWERS = (*_QUERY_ANSWERS, HTML)
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Results (SELECT, ASK), a graph (CONSTRUCT, DESCRIBE), or without"
@@ -49,6 +53,13 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         **_PROBLEM,
     },
     406: {"description": "No format in `Accept` or `format` fits the query.", **_PROBLEM},
+    413: {"description": "The request body is too large for a query.", **_PROBLEM},
+    422: {"description": "The answer is larger than the server sends: add LIMIT.", **_PROBLEM},
+    503: {
+        "description": "The query ran past the time limit and was stopped, or every query"
+        " worker is busy (then with `Retry-After`).",
+        **_PROBLEM,
+    },
 }
 _PARAMETERS = [
     {"name": name, "in": "query", "required": False, "description": text, "schema": schema}
@@ -105,16 +116,28 @@ def _endpoint(request: Request, settings: Settings) -> str:
     return str(request.url.replace(query="", fragment=""))
 
 
+def _accept(request: Request, requested: str | None) -> str:
+    """What the store negotiates from: the formats ``format=`` names, else ``Accept``.
+
+    :raises HTTPException: 406 when ``format=`` names no format a query can answer in.
+    """
+    if not requested:
+        return request.headers.get("accept") or "*/*"
+    named = [f for f in _QUERY_ANSWERS if _names(f, requested)]
+    if not named:
+        names = ", ".join(f"{f.name} ({f.media_type})" for f in _QUERY_ANSWERS)
+        raise HTTPException(406, f"none of the requested formats is available; choose: {names}")
+    return ", ".join(f.media_type for f in named)
+
+
 def _answer(request: Request, store: Store, settings: Settings, ask: ProtocolRequest) -> Response:
     if len(ask.query) > settings.max_query_length:
         raise QueryError(
             f"the query has {len(ask.query)} characters, more than {settings.max_query_length}"
         )
-    kind = inspect_query(ask.query).kind
-    fmt = choose_format(formats_of_kind(kind), request.headers.get("accept"), ask.format)
     result = store.query(
         ask.query,
-        accept=fmt,
+        accept=_accept(request, ask.format),
         default_graph_uris=ask.default_graph_uris,
         named_graph_uris=ask.named_graph_uris,
     )
@@ -132,8 +155,15 @@ def _describe_service(request: Request, store: Store, settings: Settings) -> Res
 
 
 async def _read_body(request: Request, settings: SettingsDep) -> bytes:
-    """The request body, refused (413) once it outgrows what a query may need."""
+    """The request body, refused (413) once it outgrows what a query may need.
+
+    The limit is 16 bytes per character of `Settings.max_query_length` (a form encodes a
+    character in up to 12), plus 64 KiB; a ``Content-Length`` past it is refused unread.
+    """
     limit = 16 * settings.max_query_length + 65_536
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"the request body is larger than {limit} bytes")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)

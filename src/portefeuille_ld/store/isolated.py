@@ -1,0 +1,202 @@
+"""`IsolatedStore`: the `Store` the server uses, answering from worker processes it can kill.
+
+Every call (a SPARQL query, a resource page's queries, the home page's figures, a
+description) runs in a `portefeuille_ld.store.pool.Pool` of worker processes, so a query
+past ``Settings.query_timeout_s`` is stopped by killing its worker, and the others keep
+answering. Queries are guarded here, from their tokens, and again in the worker.
+
+Reload: once a second, a background thread checks which version of the data is current
+(for a release, one ``readlink`` of ``out_dir/current``). When it moved, a new generation
+of workers starts on the new release; once all are ready, new calls go to them, calls in
+flight finish on the old ones, and the old workers stop when the last of those returns.
+No request fails or waits for the switch.
+
+>>> import tempfile
+>>> from pathlib import Path
+>>> from portefeuille_ld.store.sources import FilesSource
+>>> data = Path(tempfile.mkdtemp()) / "data.nt"
+>>> _ = data.write_text('<http://ex.org/a> <http://ex.org/p> "x" .\\n')
+>>> limits = PoolLimits(workers=1, timeout_s=5, max_queued=4)
+>>> store = IsolatedStore(FilesSource([data]), limits)
+>>> store.query("SELECT ?o { ?s ?p ?o }", accept="text/csv").body
+b'o\\r\\nx\\r\\n'
+>>> store.close()
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from portefeuille_ld.errors import StoreUnavailable
+from portefeuille_ld.formats import Format
+from portefeuille_ld.sparql_guard import guard_query
+from portefeuille_ld.store.base import QueryResult, StoreStatistics
+from portefeuille_ld.store.pool import Pool, PoolLimits
+from portefeuille_ld.store.sources import DataSource, Prepared
+from portefeuille_ld.store.worker import Call, DescribeCall, QueryCall, WorkerSpec
+
+__all__ = ["RELOAD_CHECK_S", "IsolatedStore"]
+
+log = logging.getLogger(__name__)
+
+RELOAD_CHECK_S = 1.0
+"""How often the watcher checks whether the data moved."""
+
+_RETRY_FAILED_S = 30.0
+_CLOSE_WAIT_S = 10.0
+
+
+class _Generation:
+    """One version of the data and the workers serving it."""
+
+    def __init__(self, key: str, prepared: Prepared, pool: Pool, statistics: StoreStatistics):
+        self.key, self.prepared, self.pool, self.statistics = key, prepared, pool, statistics
+        self.in_flight = 0
+        self.retiring = False
+
+    def close(self) -> None:
+        """Stop the workers, then remove what was prepared for them."""
+        self.pool.close()
+        self.prepared.cleanup()
+
+    def close_later(self) -> None:
+        """Close in the background: the caller (a request) need not wait for it."""
+        threading.Thread(target=self.close, name="retire", daemon=True).start()
+
+
+class IsolatedStore:
+    """A read-only `Store` whose calls run in killable worker processes; follows reloads.
+
+    :param source: where the data is, and which version is current.
+    :param limits: workers, time limit and wait queue of each generation's pool.
+    :param max_result_bytes: the largest answer a worker sends (`ResultTooLarge`).
+    :param in_memory: workers answer from an on-disk store at first, then from a copy in
+        memory once they have parsed the data (`WorkerSpec.warm_up`).
+    :raises StoreUnavailable: the current data cannot be opened.
+    """
+
+    def __init__(
+        self,
+        source: DataSource,
+        limits: PoolLimits,
+        *,
+        max_result_bytes: int | None = None,
+        in_memory: bool = False,
+    ) -> None:
+        self._source, self._limits = source, limits
+        self._max_result_bytes, self._in_memory = max_result_bytes, in_memory
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._failed: dict[str, float] = {}
+        self._active = self._start(source.current())
+        self._watcher = threading.Thread(target=self._watch, name="release-watch", daemon=True)
+        self._watcher.start()
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        accept: Format | str = "*/*",
+        default_graph_uris: Collection[str] = (),
+        named_graph_uris: Collection[str] = (),
+    ) -> QueryResult:
+        """See `Store.query`; runs in a worker, within the time limit."""
+        call = QueryCall.of(sparql, accept, tuple(default_graph_uris), tuple(named_graph_uris))
+        return self._run(call, sparql)
+
+    def describe(self, iri: str, fmt: Format) -> bytes:
+        """See `Store.describe`; runs in a worker, within the time limit."""
+        return self._run(DescribeCall(iri, fmt.name)).body
+
+    def statistics(self) -> StoreStatistics:
+        """See `Store.statistics`: those of the data being served, computed at its start."""
+        return self._active.statistics
+
+    def release_directory(self) -> Path | None:
+        """The published release being served (None when serving other files)."""
+        return self._active.prepared.release
+
+    def worker_pids(self) -> tuple[int, ...]:
+        """The process ids of the workers that take new calls."""
+        return self._active.pool.pids()
+
+    def close(self) -> None:
+        """Stop every worker now (a call still running gets `StoreUnavailable`)."""
+        with self._lock:
+            if self._closed.is_set():
+                return
+            self._closed.set()
+            active = self._active
+        active.close()
+        self._watcher.join(timeout=_CLOSE_WAIT_S)  # it closes what it was starting
+
+    def _run(self, call: Call, sparql: str | None = None) -> QueryResult:
+        with self._using() as generation:
+            if sparql is not None:  # refuse what must not run before it takes a worker
+                guard_query(sparql, known_graphs=generation.statistics.graph_iris)
+            reply = generation.pool.run(call)
+        return reply.unwrap()
+
+    @contextmanager
+    def _using(self) -> Iterator[_Generation]:
+        """The generation taking new calls, kept alive until the call returns."""
+        with self._lock:
+            if self._closed.is_set():
+                raise StoreUnavailable("the store is closed")
+            generation = self._active
+            generation.in_flight += 1
+        try:
+            yield generation
+        finally:
+            with self._lock:
+                generation.in_flight -= 1
+                done = generation.retiring and generation.in_flight == 0
+            if done:
+                generation.close_later()
+
+    def _start(self, key: str) -> _Generation:
+        prepared = self._source.prepare(key)
+        spec = WorkerSpec(prepared.disk, prepared.files, self._max_result_bytes, self._in_memory)
+        pool = Pool(spec, self._limits)
+        try:
+            statistics = pool.start()
+        except BaseException:
+            prepared.cleanup()
+            raise
+        log.info("serving %s with %d worker(s): %s", key, self._limits.workers, pool.pids())
+        return _Generation(key, prepared, pool, statistics)
+
+    def _watch(self) -> None:
+        """Once a second until closed: switch to the current version if it moved."""
+        while not self._closed.wait(RELOAD_CHECK_S):
+            try:
+                key = self._source.current()
+            except StoreUnavailable:
+                continue  # nothing published any more: keep serving what we have
+            failed_at = self._failed.get(key, -_RETRY_FAILED_S)
+            if key != self._active.key and time.monotonic() - failed_at >= _RETRY_FAILED_S:
+                self._switch(key)
+
+    def _switch(self, key: str) -> None:
+        """Start workers on version ``key``, then send new calls to them."""
+        try:
+            generation = self._start(key)
+        except (StoreUnavailable, OSError) as exc:
+            log.error("cannot serve %s, still serving %s: %s", key, self._active.key, exc)
+            self._failed[key] = time.monotonic()
+            return
+        with self._lock:
+            if self._closed.is_set():
+                old = generation  # closed while it started: it never serves
+            else:
+                old, self._active = self._active, generation
+            old.retiring = True
+            done = old.in_flight == 0
+        log.info("switched from %s to %s", old.key, key)
+        if done:
+            old.close_later()

@@ -1,0 +1,99 @@
+"""On-disk Oxigraph stores: written once, then opened read-only by any number of processes.
+
+The build writes one into each release (``releases/<id>/oxigraph/``) from the N-Quads dump,
+so the server opens it instead of parsing the dump again; ``serve --data FILE…`` writes
+one, once, into a temporary directory. A release never changes once published, so readers
+never share a store with a writer (pyoxigraph leaves that case undefined).
+
+>>> import tempfile
+>>> directory = Path(tempfile.mkdtemp()) / DISK_STORE
+>>> source = directory.parent / "data.nt"
+>>> _ = source.write_text('<http://ex.org/a> <http://ex.org/p> "x" .\\n')
+>>> write_disk_store(directory, [source])
+>>> len(open_read_only(directory))
+1
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyoxigraph
+
+from portefeuille_ld.errors import StoreUnavailable
+from portefeuille_ld.formats import from_extension
+
+__all__ = ["DISK_STORE", "data_format", "load_files", "open_read_only", "write_disk_store"]
+
+log = logging.getLogger(__name__)
+
+DISK_STORE = "oxigraph"
+"""The name of a release's on-disk store directory."""
+
+_RDF_EXTENSIONS = ".ttl, .nt, .nq, .trig, .jsonld, .rdf"
+
+
+def data_format(path: Path) -> pyoxigraph.RdfFormat:
+    """The RDF format of a data file, from its extension.
+
+    :raises StoreUnavailable: the extension names no RDF format we read.
+
+    >>> data_format(Path("a.trig")).name
+    'TriG'
+    >>> data_format(Path("a.csv"))
+    Traceback (most recent call last):
+    ...
+    portefeuille_ld.errors.StoreUnavailable: cannot tell the RDF format of a.csv from its \
+extension: use one of .ttl, .nt, .nq, .trig, .jsonld, .rdf
+    """
+    fmt = from_extension(path.suffix, kind="rdf")
+    if fmt is None or not isinstance(fmt.oxigraph, pyoxigraph.RdfFormat):
+        raise StoreUnavailable(
+            f"cannot tell the RDF format of {path} from its extension: use one of {_RDF_EXTENSIONS}"
+        )
+    return fmt.oxigraph
+
+
+def load_files(store: pyoxigraph.Store, paths: Sequence[Path]) -> None:
+    """Load RDF files into ``store`` (triples into the default graph, quads into theirs).
+
+    Relative IRIs resolve against each file's ``file:`` URL; nothing is fetched (a JSON-LD
+    remote ``@context`` is an error).
+
+    :raises StoreUnavailable: a file is missing, or cannot be parsed in its format.
+    """
+    for path in paths:
+        fmt = data_format(path)
+        try:
+            store.bulk_load(path=path, format=fmt, base_iri=path.resolve().as_uri())
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise StoreUnavailable(f"cannot load {path} as {fmt.name}: {exc}") from exc
+    log.info("loaded %d file(s): %d quads", len(paths), len(store))
+
+
+def write_disk_store(directory: Path, paths: Sequence[Path]) -> None:
+    """Create an on-disk store in ``directory`` (which must not exist) holding ``paths``.
+
+    The store is compacted and closed on return, ready to be opened read-only.
+
+    :raises StoreUnavailable: as `load_files`.
+    """
+    directory.mkdir(parents=True)
+    store = pyoxigraph.Store(directory)
+    load_files(store, paths)
+    store.flush()
+    store.optimize()
+    del store  # closes it: readers may now open the directory
+
+
+def open_read_only(directory: Path) -> pyoxigraph.Store:
+    """Open an on-disk store read-only; several processes may do so at once.
+
+    :raises StoreUnavailable: the directory holds no readable store.
+    """
+    try:
+        return pyoxigraph.Store.read_only(str(directory))
+    except OSError as exc:
+        raise StoreUnavailable(f"cannot open the store {directory}: {exc}") from exc

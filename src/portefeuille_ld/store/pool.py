@@ -1,0 +1,296 @@
+"""A pool of query worker processes: each call runs in one, and is stopped by killing it.
+
+pyoxigraph cannot cancel a query, so a call that outlives its time limit costs its worker:
+the worker gets ``SIGKILL`` at the deadline (its CPU is free at once), the caller gets
+`QueryTimeout`, and a replacement starts in the background. A worker that dies on its own
+is replaced the same way. Callers wait for a free worker up to the time limit, and at most
+``max_queued`` of them wait at once; the next gets `StoreBusy` (503 with ``Retry-After``).
+
+Each worker is a plain ``subprocess`` running only the worker's code (see
+`portefeuille_ld.store.worker`), connected by a socket pair; it exits by itself when the
+server's end closes, so none outlives the server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import portefeuille_ld
+from portefeuille_ld.errors import QueryTimeout, StoreBusy, StoreUnavailable
+from portefeuille_ld.store import worker
+from portefeuille_ld.store.base import StoreStatistics
+from portefeuille_ld.store.worker import Call, Reply, WorkerSpec
+
+__all__ = ["Pool", "PoolLimits", "WorkerProcess"]
+
+log = logging.getLogger(__name__)
+
+START_TIMEOUT_S = 120.0
+"""How long a worker may take to open the data (parsing into memory can take a while)."""
+
+_REPLACE_ATTEMPTS = 3
+
+
+def _worker_environment() -> dict[str, str]:
+    """The server's environment, with this very package first on the import path."""
+    package_root = str(Path(portefeuille_ld.__file__).resolve().parents[1])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([package_root, *([path] if path else [])])}
+
+
+class _WorkerLost(Exception):
+    """The worker process died, or its pipe broke, during a call."""
+
+
+class WorkerProcess:
+    """One worker process and the parent's end of its pipe; used by one thread at a time."""
+
+    def __init__(self, spec: WorkerSpec) -> None:
+        ours, theirs = socket.socketpair()
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", worker.BOOT, str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                env=_worker_environment(),
+            )
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        self._conn = Connection(ours.detach())
+        self._poller = select.poll()  # Connection.poll costs ten times more per call
+        self._poller.register(self._conn.fileno(), select.POLLIN)
+        self._conn.send(spec)
+
+    @property
+    def pid(self) -> int:
+        """The worker's process id."""
+        return self._process.pid
+
+    def wait_ready(self, timeout_s: float) -> StoreStatistics:
+        """The statistics of the data, once the worker has opened it.
+
+        :raises StoreUnavailable: it failed to open the data, died, or took too long.
+        """
+        try:
+            if self._readable(timeout_s):
+                return worker.read_ready(self._conn)
+            problem = f"took more than {timeout_s:g} s to open the data"
+        except StoreUnavailable:
+            self.kill()
+            raise
+        except (EOFError, OSError):
+            problem = "stopped while opening the data"
+        self.kill()
+        raise StoreUnavailable(f"a query worker {problem} (exit code {self._process.returncode})")
+
+    def call(self, request: Call, timeout_s: float) -> Reply:
+        """Send ``request`` and wait for the reply; past ``timeout_s``, kill the worker.
+
+        :raises QueryTimeout: the worker ran out of time and was killed.
+        :raises _WorkerLost: the worker died or its pipe broke.
+        """
+        try:
+            self._conn.send(request)
+            if self._readable(timeout_s):
+                return worker.read_reply(self._conn)
+        except (EOFError, OSError) as exc:
+            self.kill()
+            raise _WorkerLost(f"exit code {self._process.returncode}") from exc
+        self.kill()
+        raise QueryTimeout(
+            f"the query ran longer than the time limit ({timeout_s:g} s) and was stopped:"
+            " make it more selective, add a LIMIT, or download a dump (/dumps)"
+        )
+
+    def _readable(self, timeout_s: float) -> bool:
+        """Wait until the worker wrote something (or closed its end), at most ``timeout_s``."""
+        return bool(self._poller.poll(max(0, int(timeout_s * 1000))))
+
+    def kill(self) -> None:
+        """Stop the worker at once (``SIGKILL``), wait for it to be gone, close the pipe.
+
+        Only its user may call this (another thread could be reading the pipe):
+        others call `interrupt`.
+        """
+        self.interrupt()
+        self._process.wait(timeout=5)
+        self._conn.close()
+
+    def interrupt(self) -> None:
+        """Send ``SIGKILL``: its user, reading the pipe, then sees it gone and cleans up."""
+        if self._process.poll() is None:
+            self._process.kill()
+
+    def request_exit(self) -> None:
+        """Ask an idle worker to exit (it does once it reads the request)."""
+        try:
+            self._conn.send(None)
+        except OSError:
+            pass  # already gone
+
+    def stop(self, *, requested: bool = False) -> None:
+        """Ask an idle worker to exit, unless ``requested`` already; kill it after a second."""
+        if not requested:
+            self.request_exit()
+        try:
+            self._process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            pass
+        self.kill()
+
+
+@dataclass(frozen=True)
+class PoolLimits:
+    """How many workers, how long a call may run, how many callers may wait."""
+
+    workers: int
+    timeout_s: float
+    max_queued: int
+
+
+class Pool:
+    """Worker processes sharing one `WorkerSpec`, each serving one call at a time."""
+
+    def __init__(self, spec: WorkerSpec, limits: PoolLimits) -> None:
+        self._spec, self._limits = spec, limits
+        self._cond = threading.Condition()
+        self._all: set[WorkerProcess] = set()
+        self._idle: list[WorkerProcess] = []
+        self._waiting = 0
+        self._closed = False
+
+    def start(self) -> StoreStatistics:
+        """Start every worker at once and wait until all are ready; the data's statistics.
+
+        :raises StoreUnavailable: a worker could not open the data (all are stopped).
+        """
+        workers: list[WorkerProcess] = []
+        try:
+            workers.extend(self._spawn() for _ in range(self._limits.workers))
+            statistics = [w.wait_ready(START_TIMEOUT_S) for w in workers]
+        except (StoreUnavailable, OSError):
+            for w in workers:
+                w.kill()
+            raise
+        with self._cond:
+            self._all.update(workers)
+            self._idle.extend(workers)
+        return statistics[0]
+
+    def run(self, request: Call) -> Reply:
+        """Run one call on a free worker (waiting for one if needed).
+
+        :raises StoreBusy: every worker is busy and too many callers wait, or none freed
+            up in time.
+        :raises QueryTimeout: the call ran out of time (its worker was killed).
+        :raises StoreUnavailable: the worker died during the call, or the pool is closed.
+        """
+        process = self._acquire()
+        try:
+            reply = process.call(request, self._limits.timeout_s)
+        except (QueryTimeout, _WorkerLost) as exc:
+            self._discard(process)
+            if isinstance(exc, QueryTimeout):
+                raise
+            if self._closed:
+                raise StoreUnavailable("the server is stopping") from exc
+            message = f"the query worker stopped unexpectedly ({exc}); try again"
+            raise StoreUnavailable(message) from exc
+        self._release(process)
+        return reply
+
+    def pids(self) -> tuple[int, ...]:
+        """The process ids of the live workers."""
+        with self._cond:
+            return tuple(sorted(w.pid for w in self._all))
+
+    def close(self) -> None:
+        """Stop every worker: idle ones are asked to exit, busy ones are killed."""
+        with self._cond:
+            self._closed = True
+            idle, busy = list(self._idle), [w for w in self._all if w not in self._idle]
+            self._idle.clear()
+            self._all.clear()
+            self._cond.notify_all()
+        for process in busy:
+            process.interrupt()  # their callers see them gone, and clean up
+        _stop_all(idle)
+
+    def _spawn(self) -> WorkerProcess:
+        return WorkerProcess(self._spec)
+
+    def _acquire(self) -> WorkerProcess:
+        with self._cond:
+            if not self._idle and self._waiting >= self._limits.max_queued:
+                raise StoreBusy(
+                    f"all {self._limits.workers} query workers are busy and"
+                    f" {self._waiting} requests wait already; try again in a moment"
+                )
+            self._waiting += 1
+            try:
+                ready = self._cond.wait_for(
+                    lambda: bool(self._idle) or self._closed, self._limits.timeout_s
+                )
+            finally:
+                self._waiting -= 1
+            if self._closed:
+                raise StoreUnavailable("the server is stopping")
+            if not ready:
+                raise StoreBusy("every query worker stayed busy; try again in a moment")
+            return self._idle.pop()
+
+    def _release(self, process: WorkerProcess) -> None:
+        with self._cond:
+            if not self._closed:
+                self._idle.append(process)
+                self._cond.notify()
+                return
+        process.stop()
+
+    def _discard(self, process: WorkerProcess) -> None:
+        with self._cond:
+            self._all.discard(process)
+            if self._closed:
+                return
+        threading.Thread(target=self._replace, name="worker-replacement", daemon=True).start()
+
+    def _replace(self) -> None:
+        """Start a worker in place of a lost one (a few attempts, a second apart)."""
+        for attempt in range(1, _REPLACE_ATTEMPTS + 1):
+            try:
+                process = self._spawn()
+                process.wait_ready(START_TIMEOUT_S)
+            except (StoreUnavailable, OSError) as exc:
+                log.error("cannot start a query worker (attempt %d): %s", attempt, exc)
+                time.sleep(1)
+                continue
+            with self._cond:
+                if not self._closed:
+                    self._all.add(process)
+                    self._idle.append(process)
+                    self._cond.notify()
+                    return
+            process.stop()
+            return
+
+
+def _stop_all(processes: Sequence[WorkerProcess]) -> None:
+    """Stop idle workers together: each gets its exit request before any is waited for."""
+    for process in processes:
+        process.request_exit()
+    for process in processes:
+        process.stop(requested=True)

@@ -1,0 +1,127 @@
+"""HTTP caching a CDN can use: ``ETag`` from the dataset version and the request, 304s.
+
+Every answer to a GET (or HEAD) is a function of the published release and of the request
+alone, whichever process or machine computes it; so its entity tag is too::
+
+    W/"<release id>-<first 16 hex digits of the SHA-256 of the request's key>"
+
+where the key is the path, the query string and the headers content negotiation reads
+(``Accept``, ``Accept-Language``), plus the scheme and host the pages link to. Two
+workers, or two servers behind a load balancer serving the same build, give the same tag
+for the same request; a new release changes every tag. The tag is weak: a CDN may
+compress the body without making it wrong.
+
+`Caching` adds the tag, and ``Cache-Control: public, max-age=<Settings.cache_max_age_s>``
+when the handler set none, to each 200 answer without a tag of its own (the dumps have
+strong tags from their SHA-256). A request whose ``If-None-Match`` holds the tag gets
+``304 Not Modified`` before any handler runs: the tag is only ever sent with a 200, and
+the same release answers the same request the same way. Without a release, or when the
+server answers from files given on the command line (``serve --data``), nothing is added.
+
+>>> tag = entity_tag("95bf6fdd3676ae20", RequestKey("/sparql", "query=ASK%7B%7D", "", "", ""))
+>>> tag
+'W/"95bf6fdd3676ae20-6f34a3f5d9b93917"'
+>>> matches('"a", W/"95bf6fdd3676ae20-6f34a3f5d9b93917"', tag), matches("*", tag)
+(True, False)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import astuple, dataclass
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from portefeuille_ld.settings import Settings
+from portefeuille_ld.web.release import get_releases
+
+__all__ = ["Caching", "RequestKey", "entity_tag", "matches"]
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    """What an answer depends on, besides the release."""
+
+    path: str
+    query: str
+    accept: str
+    accept_language: str
+    origin: str
+    """``scheme://host``: pages link to the server the browser is on."""
+
+    @classmethod
+    def of(cls, scope: Scope) -> RequestKey:
+        """The key of an ASGI request (HEAD and GET share it)."""
+        headers = Headers(scope=scope)
+        request = Request(scope)
+        return cls(
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            accept=headers.get("accept", ""),
+            accept_language=headers.get("accept-language", ""),
+            origin=f"{request.url.scheme}://{request.url.netloc}",
+        )
+
+
+def entity_tag(version: str, key: RequestKey) -> str:
+    """The weak entity tag of the answer to ``key`` from the dataset ``version``."""
+    digest = hashlib.sha256("\n".join(astuple(key)).encode()).hexdigest()[:16]
+    return f'W/"{version}-{digest}"'
+
+
+def matches(if_none_match: str, tag: str) -> bool:
+    """Whether an ``If-None-Match`` list names ``tag`` (weak comparison).
+
+    ``*`` is left to the handler: only it knows whether the resource exists.
+    """
+    opaque = tag.removeprefix("W/")
+    return opaque in {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+
+
+class Caching:
+    """ASGI middleware: entity tags, ``Cache-Control`` and 304s for GET and HEAD."""
+
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+        self.app = app
+        self.cache_control = f"public, max-age={settings.cache_max_age_s}"
+        self.enabled = not settings.data_files
+
+    def _version(self, scope: Scope) -> str | None:
+        release = get_releases(Request(scope)).current()
+        return release.id if release is not None else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not self.enabled:
+            await self.app(scope, receive, send)
+            return
+        version = self._version(scope)
+        if version is None:
+            await self.app(scope, receive, send)
+            return
+        tag = entity_tag(version, RequestKey.of(scope))
+        if_none_match = Headers(scope=scope).get("if-none-match")
+        if if_none_match is not None and matches(if_none_match, tag):
+            await self._not_modified(send, tag)
+            return
+
+        async def send_tagged(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                headers = MutableHeaders(scope=message)
+                if "etag" not in headers:
+                    headers["ETag"] = tag
+                    headers.setdefault("Cache-Control", self.cache_control)
+                    if "content-language" in headers:
+                        headers.add_vary_header("Accept-Language")
+            await send(message)
+
+        await self.app(scope, receive, send_tagged)
+
+    async def _not_modified(self, send: Send, tag: str) -> None:
+        headers = MutableHeaders()
+        headers["ETag"] = tag
+        headers["Cache-Control"] = self.cache_control
+        headers["Vary"] = "Accept, Accept-Language"
+        await send({"type": "http.response.start", "status": 304, "headers": headers.raw})
+        await send({"type": "http.response.body", "body": b""})

@@ -1,0 +1,101 @@
+"""The on-disk store the build writes into each release, and how the server opens it."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from portefeuille_ld.errors import StoreUnavailable
+from portefeuille_ld.pipeline.build import BuildResult
+from portefeuille_ld.settings import Settings
+from portefeuille_ld.store.ondisk import DISK_STORE, open_read_only, write_disk_store
+from portefeuille_ld.store.sources import ReleaseSource
+from portefeuille_ld.web.app import open_store
+
+
+def test_the_build_writes_a_store_holding_the_dump(built: BuildResult) -> None:
+    dump = pyoxigraph.Store()
+    dump.load(path=built.release / "portefeuille.nq", format=pyoxigraph.RdfFormat.N_QUADS)
+    on_disk = open_read_only(built.release / DISK_STORE)
+    assert len(on_disk) == len(dump)
+    assert _without_blank_nodes(on_disk) == _without_blank_nodes(dump)  # fresh ids each load
+    assert DISK_STORE not in {f.name for f in built.manifest.files}
+
+
+def _without_blank_nodes(store: pyoxigraph.Store) -> set[pyoxigraph.Quad]:
+    blank = pyoxigraph.BlankNode
+    return {
+        q for q in store if not isinstance(q.subject, blank) and not isinstance(q.object, blank)
+    }
+
+
+def test_several_readers_open_it_at_once(built: BuildResult) -> None:
+    readers = [open_read_only(built.release / DISK_STORE) for _ in range(3)]
+    assert {len(reader) for reader in readers} == {len(readers[0])}
+
+
+def test_the_server_opens_the_release_store_without_parsing(built: BuildResult) -> None:
+    out_dir = built.release.parent.parent
+    source = ReleaseSource(out_dir)
+    prepared = source.prepare(source.current())
+    assert prepared.disk == built.release / DISK_STORE
+    assert prepared.files == (built.release / "portefeuille.nq",)  # to warm up from
+    assert prepared.release == built.release
+    started = time.monotonic()
+    store = open_store(Settings(out_dir=out_dir, workers=2))  # ready before any parsing
+    elapsed = time.monotonic() - started
+    try:
+        assert store.statistics().triples == len(open_read_only(built.release / DISK_STORE))
+        assert elapsed < 5, f"start-up took {elapsed:.2f} s"  # about 0.3 s; generous for CI
+    finally:
+        store.close()
+
+
+def _open_files(pid: int, under: Path) -> list[str]:
+    links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+    return [link for link in links if link.startswith(str(under))]
+
+
+@pytest.mark.parametrize("in_memory", [False, True], ids=["on-disk", "warmed-up"])
+def test_workers_move_to_memory_once_they_have_parsed_the_dump(
+    built: BuildResult, in_memory: bool
+) -> None:
+    settings = Settings(out_dir=built.release.parent.parent, workers=1, store_in_memory=in_memory)
+    store = open_store(settings)
+    try:
+        (pid,) = store.worker_pids()
+        assert _open_files(pid, built.release / DISK_STORE)  # answering from disk at once
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            store.query("ASK {}")  # the worker switches between two calls
+            if not _open_files(pid, built.release / DISK_STORE):
+                break
+            time.sleep(0.05)
+        assert bool(_open_files(pid, built.release / DISK_STORE)) is not in_memory
+    finally:
+        store.close()
+
+
+def test_without_a_store_the_workers_parse_the_dump(tmp_path: Path) -> None:
+    (tmp_path / "current").mkdir()
+    (tmp_path / "current" / "portefeuille.nq").write_text(
+        "<http://ex.org/a> <http://ex.org/p> <http://ex.org/b> <http://ex.org/g> .\n"
+    )
+    prepared = ReleaseSource(tmp_path).prepare(str(tmp_path / "current"))
+    assert prepared.disk is None and prepared.files == (tmp_path / "current/portefeuille.nq",)
+    assert prepared.release is None  # a plain directory is no release: no dumps are listed
+
+
+def test_a_store_directory_is_never_overwritten(tmp_path: Path) -> None:
+    (tmp_path / DISK_STORE).mkdir()
+    with pytest.raises(FileExistsError):
+        write_disk_store(tmp_path / DISK_STORE, [])
+
+
+def test_a_directory_without_a_store_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreUnavailable, match="cannot open the store"):
+        open_read_only(tmp_path / "nothing")
