@@ -170,3 +170,20 @@ def test_query_page_fits_a_phone(page: Page, watch: Watch, artifacts: Path) -> N
     assert overflow <= 0
     page.screenshot(path=artifacts / "query-phone.png", full_page=True)
     assert_clean(watch)
+
+
+def test_query_results_never_link_to_script_iris(page: Page, watch: Watch) -> None:
+    page.goto("/sparql")
+    editor = page.get_by_label("Requête", exact=True)
+    editor.fill(
+        "SELECT ?x WHERE { VALUES ?x { <javascript:alert(1)> "
+        "<https://w3id.org/portefeuille-qc/id/projet/lexius> } }"
+    )
+    editor.press("Control+Enter")
+    expect(page.locator("#status")).to_have_text("2 ligne(s)")
+    cells = page.locator("#results table tbody td")
+    expect(cells).to_have_count(2)
+    expect(cells.nth(0)).to_have_text("javascript:alert(1)")
+    expect(cells.nth(0).locator("a")).to_have_count(0)
+    expect(cells.nth(1).locator("a")).to_have_attribute("href", "/id/projet/lexius")
+    assert_clean(watch)

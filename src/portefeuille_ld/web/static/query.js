@@ -54,7 +54,9 @@
   function cell(term) {
     const td = document.createElement("td");
     if (!term) return td;
-    if (term.type === "uri") {
+    if (term.type === "uri" && !/^(https?|mailto):/i.test(term.value)) {
+      td.textContent = term.value; // never a live link to javascript:, data: …
+    } else if (term.type === "uri") {
       const a = document.createElement("a");
       a.href = localHref(term.value);
       a.textContent = shortName(term.value);
