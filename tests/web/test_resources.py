@@ -334,3 +334,23 @@ def test_stylesheet_is_served(http: httpx.Client) -> None:
     response = http.get("/static/site.css")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/css")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/jeu-de-donnees",
+        "/id/jeu-de-donnees/distribution/turtle",
+        "/id/catalogue",
+        "/id/service/sparql",
+        "/doc/jeu-de-donnees",
+    ],
+)
+def test_dataset_description_iris_see_the_dataset_document(http: httpx.Client, path: str) -> None:
+    response = http.get(path, params={"lang": "en"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/dataset?lang=en"
+    described = http.get("/dataset", headers={"Accept": "text/turtle"})
+    graph = Graph().parse(data=described.text, format="turtle")
+    iri = URIRef("https://w3id.org/portefeuille-qc" + path.replace("/doc/", "/id/"))
+    assert (iri, None, None) in graph

@@ -18,6 +18,9 @@ Pages link to the server the browser is on; the RDF keeps the canonical IRIs.
 - ``/ontologie``: see `portefeuille_ld.web.routers.ontology` (included in this router).
 - ``/static/…``: the stylesheet.
 
+The IRIs of the dataset's own description (``id/jeu-de-donnees…``, ``id/catalogue``,
+``id/service/…``) are described by ``/dataset``, not by the store: 303 there.
+
 An IRI the dataset does not mention is a 404: a page for a browser, a problem body
 otherwise. A key never ends with a format extension (``iris.py`` keys are checked).
 """
@@ -69,9 +72,24 @@ def thing(path: str, request: Request, store: StoreDep, settings: SettingsDep) -
     linker = linker_for(request, settings.base_iri)
     stem, _ = split_extension(path, EXTENSIONS)
     iri = linker.iri_of(f"id/{stem}")
-    if not is_safe_path(path) or not exists(store, iri):
+    if not is_safe_path(path):
+        return not_found(request, iri, request_language(request))
+    if stem.startswith(_DESCRIBED_BY_DATASET):
+        return _see_dataset(request)
+    if not exists(store, iri):
         return not_found(request, iri, request_language(request))
     return RedirectResponse(linker.url(f"doc/{path}"), status_code=303, headers={"Vary": "Accept"})
+
+
+_DESCRIBED_BY_DATASET = ("jeu-de-donnees", "catalogue", "service/")
+"""Keys of the IRIs that `void.ttl` describes (dataset, distributions, catalogue, services):
+they are not in the store, and `/dataset` is their document."""
+
+
+def _see_dataset(request: Request) -> Response:
+    lang = request.query_params.get("lang")
+    target = "/dataset" + (f"?{urlencode({'lang': lang})}" if lang else "")
+    return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
 
 
 @router.get("/doc/{path:path}", responses=RESPONSES)
@@ -83,6 +101,8 @@ def document(path: str, request: Request, store: StoreDep, settings: SettingsDep
     iri = linker.iri_of(f"id/{stem}")
     if not is_safe_path(path):
         return not_found(request, iri, lang)
+    if stem.startswith(_DESCRIBED_BY_DATASET):
+        return _see_dataset(request)
     fmt = choose_document_format(request.headers.get("accept"), extension)
     stem_url = f"{request.base_url}doc/{stem}"
     headers = alternates(stem_url, fmt)
