@@ -24,8 +24,8 @@ serve: $(STAMP) ## build if needed, then serve on http://127.0.0.1:8000
 	$(BIN)/portefeuille-ld serve
 
 check: $(STAMP) ## lint and type-check
-	$(BIN)/ruff format --check src tests
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
 test: check ## checks, then the whole test suite (installs Debian's chromium and virtuoso if missing)
