@@ -73,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-pin", action="store_true", help="do not pin server and client CPUs")
     p.add_argument("--soak-scale", type=_scale, help="initiatives of the soak dataset")
     p.add_argument("--soak-seconds", type=float, help="soak duration")
+    p.add_argument("--soak-warmup", type=float, help="seconds of load before the soak")
     p.add_argument("--runaway-every", type=float, help="seconds between runaway queries")
     p.add_argument("--seed", type=int, default=2025)
     p.add_argument(
@@ -98,6 +99,7 @@ _QUICK = dict(
     max_cell_seconds=4,
     soak_scale=200,
     soak_seconds=15,
+    soak_warmup=5,
     runaway_every=4,
 )
 _FULL = dict(
@@ -112,6 +114,7 @@ _FULL = dict(
     max_cell_seconds=45,
     soak_scale=10_000,
     soak_seconds=60,
+    soak_warmup=10,
     runaway_every=5,
 )
 
@@ -299,6 +302,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             dataset,
             log_dir=log_dir,
             duration_s=args.soak_seconds,
+            warmup_s=args.soak_warmup,
             runaway_every_s=args.runaway_every,
             runaway_timeout_s=min(30.0, args.soak_seconds),
         )

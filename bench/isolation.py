@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -67,7 +68,7 @@ def store_costs(out_dir: Path, repeat: int) -> None:
         stores[label] = open_store(Settings(out_dir=out_dir, workers=2, store_in_memory=in_memory))
     print(f"{'median per call (µs)':<22}" + "".join(f"{name:>22}" for name in stores))
     for name, call in CALLS.items():
-        row = _medians_us([lambda s=store, c=call: c(s) for store in stores.values()], repeat)
+        row = _medians_us([partial(call, store) for store in stores.values()], repeat)
         print(f"{name:<22}" + "".join(f"{us:>22.0f}" for us in row))
     for store in stores.values():
         store.close()

@@ -222,15 +222,21 @@ def run_soak(
     timeout_s: float = 30.0,
     seed: int = 1,
     memory_cap_gib: float = 6.0,
+    warmup_s: float = 10.0,
 ) -> dict[str, Any]:
-    """Start our server on ``dataset``, soak it, check it afterwards, stop it."""
+    """Start our server on ``dataset``, soak it, check it afterwards, stop it.
+
+    The same workload runs ``warmup_s`` before the ``duration_s`` measured: the first
+    10 s window compares the warm server, not its start-up, with the last one. Errors and
+    latencies count over the whole run.
+    """
     (server,) = build_servers(dataset, ["ours-release"], pin=None, with_hello=False)
     with started([server], log_dir):
         cpu = cpu_seconds(server.pid)
         stats, samples, sent = asyncio.run(
             _soak(
                 server,
-                duration_s=duration_s,
+                duration_s=warmup_s + duration_s,
                 clients=clients,
                 runaway_every_s=runaway_every_s,
                 runaway_timeout_s=runaway_timeout_s,
@@ -244,13 +250,15 @@ def run_soak(
         health = asyncio.run(_health(server)) if stats.guard is None else {"healthy": False}
         rss_after = round(tree_rss(server.pid) / 2**20, 1)
     ordinary = sorted(v for values in stats.latencies.values() for v in values)
-    first = _window(samples, 0, 10)
-    last = _window(samples, duration_s - 10, duration_s + 1)
+    first = _window(samples, warmup_s, warmup_s + 10)
+    last = _window(samples, warmup_s + duration_s - 10, warmup_s + duration_s + 1)
+    peak = round(max((r for _, r in samples), default=0) / 2**20, 1)
     unintended = sum(n for k, n in stats.runaways.items() if not k.endswith("(intended)"))
     return {
         "settings": {
             "projects": dataset.projects,
             "duration_s": duration_s,
+            "warmup_s": warmup_s,
             "clients": clients,
             "runaway_every_s": runaway_every_s,
             "runaway_timeout_s": runaway_timeout_s,
@@ -259,7 +267,7 @@ def run_soak(
         },
         "requests": len(ordinary) + sum(stats.errors.values()),
         "ok": len(ordinary),
-        "rps": round(len(ordinary) / duration_s, 1),
+        "rps": round(len(ordinary) / (warmup_s + duration_s), 1),
         "p50_ms": round(percentile(ordinary, 50) * 1000, 2) if ordinary else None,
         "p99_ms": round(percentile(ordinary, 99) * 1000, 2) if ordinary else None,
         "p99_ms_by_kind": {
@@ -274,6 +282,7 @@ def run_soak(
         "runaway_answer_s": [round(x, 2) for x in stats.runaway_latencies],
         "server_cpu_s": round(cpu, 1),
         "rss_mib": {
+            "peak": peak,
             "first_10s": first,
             "last_10s": last,
             "after": rss_after,
@@ -299,7 +308,8 @@ def to_markdown(result: dict[str, Any]) -> str:
     s, rss = result["settings"], result["rss_mib"]
     verdict = "**passed**" if result["passed"] else "**failed**"
     lines = [
-        f"{verdict}: {s['clients']} clients for {s['duration_s']:.0f} s on {s['projects']:,} "
+        f"{verdict}: {s['clients']} clients for {s['duration_s']:.0f} s (after "
+        f"{s['warmup_s']:.0f} s of warm-up) on {s['projects']:,} "
         f"initiatives, one runaway query every {s['runaway_every_s']:.0f} s, in turn `{RUNAWAY}` "
         f"and `{RUNAWAY_COUNT}`.",
         f"Server: `{s['command']}`.",
@@ -311,7 +321,7 @@ def to_markdown(result: dict[str, Any]) -> str:
         f"- runaways: {result['runaways_sent']} sent, outcomes {result['runaways']}; "
         f"not stopped by the server: {result['runaways_not_stopped']}",
         f"- RSS of the server's process tree (MiB, median): first 10 s {rss['first_10s']}, "
-        f"last 10 s {rss['last_10s']}, after {rss['after']}: "
+        f"last 10 s {rss['last_10s']}, peak {rss['peak']}, after the run {rss['after']}: "
         f"{'flat' if result['memory_flat'] else 'GROWING'}",
         f"- server CPU: {result['server_cpu_s']} s; afterwards: {result['health_after']}"
         + (f"; {result['memory_guard']}" if result["memory_guard"] else ""),
