@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -17,7 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
+from rdflib import Dataset, Graph
 
+from portefeuille_ld.formats import Format
 from portefeuille_ld.iris import Iris
 from portefeuille_ld.pipeline.build import BuildResult, build
 from portefeuille_ld.pipeline.graph_store import publish_release
@@ -25,6 +28,8 @@ from portefeuille_ld.settings import PROJECT_ROOT, Settings
 from portefeuille_ld.store.remote import http_client
 
 BUILD_DATE = "2025-09-12"
+STORE_FIXTURE = Path(__file__).parent / "fixtures" / "store" / "portefeuille.trig"
+"""The small two-edition dataset the store and web protocol tests share."""
 
 
 def build_portfolio(out_dir: Path) -> BuildResult:
@@ -321,3 +326,38 @@ def running_proxy(
 def proxy_to() -> Callable[..., AbstractContextManager[Proxy]]:
     """``with proxy_to(url, fail=None) as proxy:`` a recording proxy in front of ``url``."""
     return running_proxy
+
+
+@pytest.fixture(scope="session")
+def fixture_dataset() -> Dataset:
+    """The fixture dataset, parsed by rdflib: what every answer is compared with."""
+    return parse_dataset(STORE_FIXTURE.read_bytes(), "trig")
+
+
+def parse_dataset(data: str | bytes, rdflib_format: str) -> Dataset:
+    """Parse TriG or N-Quads with rdflib, whose own ``Dataset.parse`` calls a deprecated API."""
+    dataset = Dataset()
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", "(Dataset.default_context|ConjunctiveGraph) is deprecated", DeprecationWarning
+        )
+        dataset.parse(data=data, format=rdflib_format)
+    return dataset
+
+
+RDFLIB_NAMES = {"turtle": "turtle", "n-triples": "nt", "json-ld": "json-ld", "rdf-xml": "xml",
+                "n-quads": "nquads", "trig": "trig"}  # fmt: skip
+"""rdflib's name of each RDF format of `portefeuille_ld.formats`."""
+
+
+@pytest.fixture(scope="session")
+def parse_rdf() -> Callable[[bytes, Format], Graph]:
+    """A parser of answers: rdflib (independent of pyoxigraph), every graph merged into one."""
+
+    def parse(data: bytes, fmt: Format) -> Graph:
+        graph = Graph()
+        for s, p, o, _ in parse_dataset(data, RDFLIB_NAMES[fmt.name]).quads():
+            graph.add((s, p, o))
+        return graph
+
+    return parse

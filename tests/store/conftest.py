@@ -4,15 +4,12 @@ endpoint on loopback that proves no SERVICE request ever leaves the store."""
 from __future__ import annotations
 
 import threading
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph
 
-from portefeuille_ld.formats import Format
 from portefeuille_ld.store.embedded import EmbeddedStore
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "store" / "portefeuille.trig"
@@ -74,38 +71,3 @@ def trap_url(trap: Trap) -> str:
 def trap_hits(trap: Trap) -> list[str]:
     """The paths requested from the trap so far (must stay empty)."""
     return trap.paths
-
-
-@pytest.fixture(scope="session")
-def fixture_dataset() -> Dataset:
-    """The fixture dataset, parsed by rdflib: what every answer is compared with."""
-    return parse_dataset(FIXTURE.read_text(encoding="utf-8"), "trig")
-
-
-def parse_dataset(data: str | bytes, rdflib_format: str) -> Dataset:
-    """Parse TriG or N-Quads with rdflib, whose own ``Dataset.parse`` calls a deprecated API."""
-    dataset = Dataset()
-    with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore", "(Dataset.default_context|ConjunctiveGraph) is deprecated", DeprecationWarning
-        )
-        dataset.parse(data=data, format=rdflib_format)
-    return dataset
-
-
-RDFLIB_NAMES = {"turtle": "turtle", "n-triples": "nt", "json-ld": "json-ld", "rdf-xml": "xml",
-                "n-quads": "nquads", "trig": "trig"}  # fmt: skip
-"""rdflib's name of each RDF format of `portefeuille_ld.formats`."""
-
-
-@pytest.fixture(scope="session")
-def parse_rdf() -> Callable[[bytes, Format], Graph]:
-    """A parser of answers: rdflib (independent of pyoxigraph), every graph merged into one."""
-
-    def parse(data: bytes, fmt: Format) -> Graph:
-        graph = Graph()
-        for s, p, o, _ in parse_dataset(data, RDFLIB_NAMES[fmt.name]).quads():
-            graph.add((s, p, o))
-        return graph
-
-    return parse

@@ -9,7 +9,6 @@ from __future__ import annotations
 import socket
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -18,9 +17,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from rdflib import Dataset, Graph
 
-from portefeuille_ld.formats import Format
 from portefeuille_ld.settings import Settings
 from portefeuille_ld.store.embedded import EmbeddedStore
 from portefeuille_ld.web.app import create_app
@@ -90,38 +87,3 @@ def client(live_server: str) -> Iterator[httpx.Client]:
     """An httpx client of the live server (no redirects followed, no environment proxies)."""
     with httpx.Client(base_url=live_server, trust_env=False, timeout=10) as http:
         yield http
-
-
-@pytest.fixture(scope="session")
-def fixture_dataset() -> Dataset:
-    """The fixture dataset, parsed by rdflib: what the answers are compared with."""
-    return parse_dataset(FIXTURE.read_bytes(), "trig")
-
-
-def parse_dataset(data: bytes, rdflib_format: str) -> Dataset:
-    """Parse with rdflib, whose parsers call its own deprecated APIs: silence those warnings."""
-    dataset = Dataset()
-    with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore", "(Dataset.default_context|ConjunctiveGraph) is deprecated", DeprecationWarning
-        )
-        dataset.parse(data=data, format=rdflib_format)
-    return dataset
-
-
-RDFLIB_NAMES = {"turtle": "turtle", "n-triples": "nt", "json-ld": "json-ld", "rdf-xml": "xml",
-                "n-quads": "nquads", "trig": "trig"}  # fmt: skip
-"""rdflib's name of each RDF format of `portefeuille_ld.formats`."""
-
-
-@pytest.fixture(scope="session")
-def parse_rdf() -> Callable[[bytes, Format], Graph]:
-    """A parser of answers: rdflib (independent of pyoxigraph), every graph merged into one."""
-
-    def parse(data: bytes, fmt: Format) -> Graph:
-        graph = Graph()
-        for s, p, o, _ in parse_dataset(data, RDFLIB_NAMES[fmt.name]).quads():
-            graph.add((s, p, o))
-        return graph
-
-    return parse
