@@ -63,7 +63,6 @@ class Settings:
     """The remote's password: from the environment only, never from the command line."""
     cache_max_age_s: int = 300
     """``Cache-Control: public, max-age=`` of pages and query answers (0: no caching)."""
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: object) -> Settings:
@@ -71,7 +70,7 @@ class Settings:
         values: dict[str, object] = {}
         for f in dataclasses.fields(cls):
             raw = environ.get(_PREFIX + f.name.upper())
-            if raw is None or f.name == "extra":
+            if raw is None:
                 continue
             values[f.name] = _convert(f.type, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})

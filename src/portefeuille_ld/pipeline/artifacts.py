@@ -18,7 +18,7 @@ canonical labels.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -151,12 +151,15 @@ def write_artifacts(
     base_iri: str,
     build_date: str,
     extra_files: Mapping[str, bytes] | None = None,
+    describe: Callable[[Sequence[FileEntry]], Mapping[str, bytes]] | None = None,
 ) -> Manifest:
     """Write every file of a release into `directory` (existing, empty) and return its manifest.
 
     `dataset` must hold exactly the listed graphs (others must be empty); the data
     graphs must have no blank node. `extra_files` (name → bytes) are written and
-    listed as they are.
+    listed as they are. `describe` is given the entries (size, SHA-256) of every other file
+    and returns files derived from them (e.g. a description of the dumps), written and listed
+    the same way, so the manifest is written once.
 
     :raises ValueError: on a missing, duplicate or unlisted graph, a blank node in the
         data, an invalid IRI, a bad base IRI or build date, or a bad extra file name.
@@ -170,16 +173,23 @@ def write_artifacts(
     contents = {**_data_files(union), **_dataset_files(graphs)}
     contents[REPORT_FILE] = dumps.turtle(dumps.canonical(report, salt="report"), prefixes=PREFIXES)
     contents.update(extra)
-    entries = []
+    entries = {name: FileEntry.of_bytes(name, media_type(name), c) for name, c in contents.items()}
+    if describe is not None:
+        derived = dict(describe([entries[name] for name in sorted(entries)]))
+        _check_options(base_iri, build_date, derived)
+        for name, content in derived.items():
+            if name in contents:
+                raise ValueError(f"a derived file would replace {name!r}")
+            contents[name] = content
+            entries[name] = FileEntry.of_bytes(name, media_type(name), content)
     for name, content in sorted(contents.items()):
         (directory / name).write_bytes(content)
-        entries.append(FileEntry.of_bytes(name, media_type(name), content))
     manifest = Manifest(
         base_iri=base_iri,
         build_date=build_date,
         data_triples=len(union),
         jsonld_context=context_url(base_iri),
-        files=tuple(entries),
+        files=tuple(entries[name] for name in sorted(entries)),
         graphs=graphs.entries(),
     )
     (directory / MANIFEST_FILE).write_bytes(manifest.to_json())

@@ -6,7 +6,6 @@ leaves the previous release untouched.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,11 +21,10 @@ from portefeuille_ld.pipeline.artifacts import (
     DATA_FILES,
     DATASET_FILES,
     Manifest,
-    media_type,
     write_artifacts,
 )
 from portefeuille_ld.pipeline.editions import edition_dirs, read_edition
-from portefeuille_ld.pipeline.manifest import MANIFEST_FILE, FileEntry
+from portefeuille_ld.pipeline.manifest import FileEntry
 from portefeuille_ld.pipeline.mapping import map_portfolio
 from portefeuille_ld.pipeline.metadata import DumpFile, describe_dataset, read_editions
 from portefeuille_ld.pipeline.publish import publish
@@ -128,6 +126,7 @@ def build(
     """Validate, then write every artifact into a new release of `out_dir` and switch to it."""
     checked = check(data_dir, ontology_path=ontology_path, shapes_path=shapes_path, iris=iris)
     manifests: list[Manifest] = []
+    date = build_date or checked.build_date
 
     def write(directory: Path) -> Manifest:
         manifest = write_artifacts(
@@ -138,9 +137,9 @@ def build(
             shapes_graph=iris.shapes_graph(),
             report=checked.report.graph,
             base_iri=iris.base,
-            build_date=build_date or checked.build_date,
+            build_date=date,
+            describe=lambda files: {METADATA_FILE: _describe(files, checked.data, iris, date)},
         )
-        manifest = _add_metadata(directory, manifest, checked.data, iris)
         # The server's store, opened as is instead of parsing the dump again. A directory,
         # not a published file: it is not in the manifest, and its bytes may vary.
         write_disk_store(directory / DISK_STORE, [directory / "portefeuille.nq"])
@@ -152,24 +151,16 @@ def build(
     return BuildResult(release, manifests[0], checked.report, checked.editions)
 
 
-def _add_metadata(directory: Path, manifest: Manifest, data: Graph, iris: Iris) -> Manifest:
-    """Describe the written dumps (VoID + DCAT-AP) in `void.ttl` and list it in the manifest."""
+def _describe(files: Sequence[FileEntry], data: Graph, iris: Iris, build_date: str) -> bytes:
+    """`void.ttl`: the VoID and DCAT-AP description of the dumps about to be published."""
     described = DATA_FILES + DATASET_FILES
     graph = describe_dataset(
         iris=iris,
         files=[
-            DumpFile(f.name, f.media_type, f.size, f.sha256)
-            for f in manifest.files
-            if f.name in described
+            DumpFile(f.name, f.media_type, f.size, f.sha256) for f in files if f.name in described
         ],
         statistics=compute_statistics(data, uri_space=iris.base),
         editions=read_editions(data),
-        build_date=manifest.build_date,
+        build_date=build_date,
     )
-    content = dumps.turtle(graph, prefixes=PREFIXES)
-    (directory / METADATA_FILE).write_bytes(content)
-    entry = FileEntry.of_bytes(METADATA_FILE, media_type(METADATA_FILE), content)
-    files = tuple(sorted((*manifest.files, entry), key=lambda f: f.name))
-    manifest = dataclasses.replace(manifest, files=files)
-    (directory / MANIFEST_FILE).write_bytes(manifest.to_json())
-    return manifest
+    return dumps.turtle(graph, prefixes=PREFIXES)
