@@ -137,6 +137,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "By programme, with its sub-projects",
     ),
     "home.by_table": ("Par tableau", "By table"),
+    "home.more": ("… et {n} autres", "… and {n} more"),
+    "home.all_groups": ("La liste complète ({n} au total)", "The full list ({n} in all)"),
+    "listing.title": ("{section} — édition {edition}", "{section} — {edition} edition"),
+    "listing.summary": (
+        "{members} inscriptions en {groups} groupes ; page {page} de {pages}.",
+        "{members} entries in {groups} groups; page {page} of {pages}.",
+    ),
+    "listing.pages": ("Pages", "Pages"),
+    "listing.previous": ("Page précédente", "Previous page"),
+    "listing.next": ("Page suivante", "Next page"),
+    "listing.continued": ("(suite)", "(continued)"),
     "query.title": ("Requête SPARQL", "SPARQL query"),
     "query.intro": (
         "Interrogez le portefeuille en SPARQL 1.1 (lecture seule). Le graphe par défaut est "

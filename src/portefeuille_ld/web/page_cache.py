@@ -1,0 +1,131 @@
+"""Rendered pages kept per release: a page is built once per release and request shape.
+
+A page answers from the data of one release, so what it renders (HTML or RDF) can be
+kept until the release changes: `page_cache` hands out one `PageCache` per release
+through `Releases.derived`, dropped with the release. The key says everything the body
+depends on besides the data: the route, the server the client reached (pages link to it),
+the path and query string, the language and the format. The cache is bounded in bytes
+and forgets the least recently used pages first. Only 200 answers are kept.
+
+With no release (``serve --data``) nothing is cached: the pages are built every time.
+
+>>> from starlette.responses import Response
+>>> cache = PageCache(max_bytes=100)  # two of these pages, with their headers
+>>> calls = []
+>>> def build() -> Response:
+...     calls.append(1)
+...     return Response(b"12345", media_type="text/plain")
+>>> [cache.get_or_build(("a",), build).body for _ in range(2)], len(calls)
+([b'12345', b'12345'], 1)
+>>> _ = cache.get_or_build(("b",), build), cache.get_or_build(("c",), build)
+>>> cache.get(("a",)) is None, cache.get(("c",)) is not None
+(True, True)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from portefeuille_ld.web.release import Releases
+
+__all__ = ["MAX_BYTES", "CachedPage", "PageCache", "page_cache", "page_key"]
+
+MAX_BYTES = 64 * 1024 * 1024
+"""What one release's cache may hold: bodies and headers, in bytes."""
+
+_DROPPED = frozenset({"content-length"})
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    """A response as it left the route: status, headers and body."""
+
+    status_code: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @classmethod
+    def of(cls, response: Response) -> CachedPage:
+        headers = tuple((k, v) for k, v in response.headers.items() if k not in _DROPPED)
+        return cls(response.status_code, headers, bytes(response.body))
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers)
+
+    def response(self) -> Response:
+        """A fresh response with the same status, headers and body."""
+        response = Response(self.body, status_code=self.status_code)
+        for name, value in self.headers:
+            response.headers.append(name, value)
+        return response
+
+
+class PageCache:
+    """A least-recently-used map of pages, bounded by their total size (thread-safe)."""
+
+    def __init__(self, *, max_bytes: int = MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._pages: OrderedDict[Hashable, CachedPage] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def get(self, key: Hashable) -> CachedPage | None:
+        """The page kept under ``key``, now the most recently used; None if absent."""
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: Hashable, page: CachedPage) -> None:
+        """Keep ``page`` (not when it alone exceeds the bound), forgetting the oldest."""
+        if page.size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._pages.pop(key, None)
+            if old is not None:
+                self._bytes -= old.size
+            self._pages[key] = page
+            self._bytes += page.size
+            while self._bytes > self.max_bytes:
+                _, dropped = self._pages.popitem(last=False)
+                self._bytes -= dropped.size
+
+    def get_or_build(self, key: Hashable, build: Callable[[], Response]) -> Response:
+        """The kept page, or ``build()``'s answer (kept when it is a 200).
+
+        Two requests for the same missing page may both build it: building outside the
+        lock lets other pages be served meanwhile, and both builds give the same bytes.
+        """
+        page = self.get(key)
+        if page is not None:
+            return page.response()
+        response = build()
+        if response.status_code == 200:
+            self.put(key, CachedPage.of(response))
+        return response
+
+
+def page_cache(releases: Releases) -> PageCache | None:
+    """The cache of the current release; None without a release (nothing is kept)."""
+    release = releases.current()
+    if release is None:
+        return None
+    return releases.derived(release, "page-cache", lambda _: PageCache())
+
+
+def page_key(request: Request, *parts: str) -> tuple[str, ...]:
+    """What a page depends on besides the data: the server reached, the path and query
+    string (pages link to the same page in the other language, with the same parameters),
+    and ``parts`` (the route, the language and format chosen)."""
+    return (str(request.base_url), request.url.path, request.url.query, *parts)
