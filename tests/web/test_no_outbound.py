@@ -185,7 +185,12 @@ UPDATES = [
 
 def public_paths(client: httpx.Client) -> list[str]:
     """A concrete path for every route of the OpenAPI description, and those it leaves out."""
-    samples = {"{path}": "projet/dossier-sante", "{name}": "2025-2026", "{rest}": ""}
+    samples = {
+        "{path}": "projet/dossier-sante",
+        "{name}": "2025-2026",
+        "{rest}": "",
+        "{section}": "organismes",
+    }
     paths = []
     for template in client.get("/openapi.json").json()["paths"]:
         for placeholder, value in samples.items():

@@ -2,8 +2,10 @@
 
 The description of ``<iri>`` is every triple with it as subject, plus at most
 `INVERSE_LIMIT` triples pointing at it. Everything goes through `Store.query`: RDF is
-serialized by the store, and the page is built from three small SELECT queries (the
-triples, the entries of an initiative, the labels of every IRI involved).
+serialized by the store, and the page is built from four small SELECT queries (the
+triples and the number of subjects pointing at it by property, `INVERSE_SHOWN` of those
+subjects by property, the entries of an initiative, the labels of every IRI shown). None
+sorts in SPARQL: the page sorts what it shows.
 
 >>> from portefeuille_ld.store.embedded import EmbeddedStore
 >>> label = "<http://www.w3.org/2000/01/rdf-schema#label>"
@@ -35,6 +37,7 @@ from portefeuille_ld.web.vocabulary import KNOWN_LABELS, prefixed
 
 __all__ = [
     "INVERSE_LIMIT",
+    "INVERSE_SHOWN",
     "EntryView",
     "ResourcePage",
     "Statement",
@@ -47,7 +50,10 @@ __all__ = [
 ]
 
 INVERSE_LIMIT = 500
-"""At most this many triples pointing at a resource are described."""
+"""At most this many triples pointing at a resource are described (in RDF)."""
+INVERSE_SHOWN = 100
+"""At most this many resources pointing at a resource through each property are shown on
+its page; the page gives their number and a SPARQL query for all of them."""
 
 Node = dict[str, str]
 """An RDF term in SPARQL JSON results: ``{"type": "uri", "value": …}``."""
@@ -75,6 +81,8 @@ class Statement:
 
     property: Term
     values: tuple[Term, ...]
+    total: int = 0
+    """How many values there are, shown or not (0: all are shown)."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +109,7 @@ class ResourcePage:
     summary: Term | None
     properties: tuple[Statement, ...]
     inverse: tuple[Statement, ...]
-    inverse_truncated: bool
+    """The resources pointing at this one, by property: `INVERSE_SHOWN` at most each."""
     entries: tuple[EntryView, ...]
 
 
@@ -143,35 +151,64 @@ def description(store: Store, iri: str, fmt: Format) -> bytes:
 
 
 def _triples(store: Store, ref: str) -> list[Row]:
+    """The triples of ``ref`` as subject (``?p ?o``), and how many subjects point at it
+    through each property (``?p ?n``)."""
     return select(
         store,
-        f'SELECT DISTINCT ?dir ?p ?o WHERE {{ {{ {ref} ?p ?o BIND("out" AS ?dir) }} UNION '
-        f"{{ {{ SELECT DISTINCT ?p ?o WHERE {{ ?o ?p {ref} }} ORDER BY ?p ?o "
-        f'LIMIT {INVERSE_LIMIT + 1} }} BIND("in" AS ?dir) }} }}',
+        f"SELECT ?p ?o ?n WHERE {{ {{ {ref} ?p ?o }} UNION "
+        f"{{ SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p {ref} }} GROUP BY ?p }} }}",
     )
+
+
+def _inverse(store: Store, ref: str, properties: Iterable[str]) -> list[Row]:
+    """At most `INVERSE_SHOWN` subjects pointing at ``ref`` through each property (``?p ?o``).
+
+    Which ones, past that number, is the store's choice: an ``ORDER BY`` would sort every
+    subject (40 ms for an organization of 2,700 projects), and a page sorts what it shows.
+    """
+    parts = [
+        f"{{ SELECT DISTINCT ?o (<{p}> AS ?p) WHERE {{ ?o <{p}> {ref} }} LIMIT {INVERSE_SHOWN} }}"
+        for p in sorted(properties)
+    ]
+    return select(store, f"SELECT ?p ?o WHERE {{ {' UNION '.join(parts)} }}") if parts else []
 
 
 def _entry_rows(store: Store, ref: str) -> list[Row]:
-    fields = " ".join(f"<{p}>" for p in _ENTRY_FIELDS)
+    """The fields of the entries of ``ref``, with the text of each note.
+
+    The note's text is joined in its own branch: an ``OPTIONAL`` over every field, filtered
+    on the property, made the engine read every description of the store (100 ms at 10k
+    initiatives instead of 0.1 ms).
+    """
+    fields = " ".join(f"<{p}>" for p in _ENTRY_FIELDS if p != PF.footnote)
     return select(
         store,
-        f"SELECT DISTINCT ?entry ?p ?o ?text WHERE {{ ?entry <{PF.initiative}> {ref} ; ?p ?o . "
-        f"VALUES ?p {{ {fields} }} "
-        f"OPTIONAL {{ FILTER(?p = <{PF.footnote}>) ?o <{DCTERMS.description}> ?text }} }}",
+        f"SELECT DISTINCT ?entry ?p ?o ?text WHERE {{ ?entry <{PF.initiative}> {ref} . "
+        f"{{ ?entry ?p ?o VALUES ?p {{ {fields} }} }} UNION "
+        f"{{ ?entry <{PF.footnote}> ?o BIND(<{PF.footnote}> AS ?p) "
+        f"OPTIONAL {{ ?o <{DCTERMS.description}> ?text }} }} }}",
     )
 
 
-def _labels(store: Store, iris: Iterable[str]) -> dict[str, dict[str, str]]:
-    """rdfs:label of each IRI, by language tag ('' when untagged)."""
+def _labels(store: Store, iris: Iterable[str]) -> tuple[dict[str, dict[str, str]], dict[str, int]]:
+    """rdfs:label of each IRI, by language tag ('' when untagged), and the project number
+    of those that have one (sub-projects are listed in its order)."""
     values = " ".join(sorted({_ref(i) for i in iris}))
     labels: dict[str, dict[str, str]] = defaultdict(dict)
-    if values:
-        for row in select(
-            store,
-            f"SELECT DISTINCT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x <{RDFS.label}> ?l }}",
-        ):
-            labels[row["x"]["value"]].setdefault(row["l"].get("xml:lang", ""), row["l"]["value"])
-    return labels
+    numbers: dict[str, int] = {}
+    if not values:
+        return labels, numbers
+    for row in select(
+        store,
+        f"SELECT DISTINCT ?x ?l ?n WHERE {{ VALUES ?x {{ {values} }} "
+        f"{{ ?x <{RDFS.label}> ?l }} UNION {{ ?x <{PF.projectNumber}> ?n }} }}",
+    ):
+        iri = row["x"]["value"]
+        if "l" in row:
+            labels[iri].setdefault(row["l"].get("xml:lang", ""), row["l"]["value"])
+        elif row["n"]["value"].lstrip("+-").isdigit():
+            numbers[iri] = int(row["n"]["value"])
+    return labels, numbers
 
 
 def pick(texts: Mapping[str, str], lang: Lang) -> tuple[str, str] | None:
@@ -195,6 +232,8 @@ class _View:
     labels: Mapping[str, Mapping[str, str]]
     lang: Lang
     linker: Linker
+    numbers: Mapping[str, int]
+    """The project number of the IRIs that have one: they sort by it."""
 
     def label(self, iri: str) -> tuple[str, str | None]:
         chosen = pick(self.labels.get(iri, {}), self.lang)
@@ -219,18 +258,31 @@ class _View:
     def sort_key(self, term: Term) -> tuple[int, str]:
         return (0 if term.lang in (self.lang, None) else 1, term.text.casefold())
 
-    def statements(self, grouped: Mapping[str, list[Node]]) -> tuple[Statement, ...]:
+    def statements(
+        self, grouped: Mapping[str, list[Node]], totals: Mapping[str, int] | None = None
+    ) -> tuple[Statement, ...]:
         def order(p: str) -> tuple[int, str]:
             rank = _FIRST.index(p) if p in _FIRST else len(_FIRST)
             return rank, self.label(p)[0].casefold()
 
+        def total(p: str) -> int:
+            count = (totals or {}).get(p, 0)
+            return count if count > len(grouped[p]) else 0
+
         return tuple(
-            Statement(self.term({"type": "uri", "value": p}), self.values(grouped[p]))
+            Statement(self.term({"type": "uri", "value": p}), self.values(grouped[p]), total(p))
             for p in sorted(grouped, key=order)
         )
 
     def values(self, nodes: list[Node]) -> tuple[Term, ...]:
-        return tuple(sorted((self.term(n) for n in nodes), key=self.sort_key))
+        """The terms of ``nodes`` by text; projects that all have a number (the
+        sub-projects of a programme), by number."""
+        terms = [self.term(n) for n in nodes]
+        numbers = [self.numbers.get(n["value"]) if n["type"] == "uri" else None for n in nodes]
+        if len(terms) > 1 and None not in numbers:
+            order = sorted(range(len(terms)), key=lambda i: (numbers[i], self.sort_key(terms[i])))
+            return tuple(terms[i] for i in order)
+        return tuple(sorted(terms, key=self.sort_key))
 
 
 def describe_page(store: Store, iri: str, *, lang: Lang, linker: Linker) -> ResourcePage:
@@ -242,18 +294,20 @@ def describe_page(store: Store, iri: str, *, lang: Lang, linker: Linker) -> Reso
     rows = _triples(store, ref)
     if not rows:
         raise ResourceNotFound(iri)
+    counts = {r["p"]["value"]: int(r["n"]["value"]) for r in rows if "n" in r}
+    rows = [r for r in rows if "o" in r]
+    inverse_rows = _inverse(store, ref, counts)
     entry_rows = _entry_rows(store, ref)
-    nodes = [r[k] for r in (*rows, *entry_rows) for k in ("p", "o", "entry") if k in r]
-    view = _View(
-        _labels(store, [iri, *(n["value"] for n in nodes if n["type"] == "uri")]), lang, linker
-    )
+    nodes = [
+        r[k] for r in (*rows, *inverse_rows, *entry_rows) for k in ("p", "o", "entry") if k in r
+    ]
+    labels, numbers = _labels(store, [iri, *(n["value"] for n in nodes if n["type"] == "uri")])
+    view = _View(labels, lang, linker, numbers)
     outgoing: dict[str, list[Node]] = defaultdict(list)
     incoming: dict[str, list[Node]] = defaultdict(list)
-    inverse_rows = [r for r in rows if r["dir"]["value"] == "in"]
     for row in rows:
-        if row["dir"]["value"] == "out":
-            outgoing[row["p"]["value"]].append(row["o"])
-    for row in inverse_rows[:INVERSE_LIMIT]:
+        outgoing[row["p"]["value"]].append(row["o"])
+    for row in inverse_rows:
         incoming[row["p"]["value"]].append(row["o"])
     title, title_lang = view.label(iri)
     summaries = {
@@ -266,8 +320,7 @@ def describe_page(store: Store, iri: str, *, lang: Lang, linker: Linker) -> Reso
         types=view.values(outgoing.get(str(RDF.type), [])),
         summary=None if summary is None else Term(summary[0], lang=summary[1] or None),
         properties=view.statements(outgoing),
-        inverse=view.statements(incoming),
-        inverse_truncated=len(inverse_rows) > INVERSE_LIMIT,
+        inverse=view.statements(incoming, counts),
         entries=_entries(entry_rows, view),
     )
 

@@ -57,9 +57,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The resources that point to this one, grouped by property.",
     ),
     "resource.truncated": (
-        "Seuls les {n} premiers liens sont affichés ; la requête SPARQL donne les autres.",
-        "Only the first {n} links are shown; the SPARQL endpoint gives the others.",
+        "{shown} sur {total} sont affichés.",
+        "{shown} of {total} are shown.",
     ),
+    "resource.all_by_sparql": ("Tous, par une requête SPARQL", "All of them, by a SPARQL query"),
     "resource.formats": ("Cette description en", "This description as"),
     "resource.portfolio": ("Place dans le portefeuille", "Place in the portfolio"),
     "entry.entry": ("Inscription", "Entry"),

@@ -7,7 +7,8 @@
 - ``GET /formes[.ext]``: the shapes document, the same graphs headed by its own IRI.
 
 HTML is readable documentation where each term's block has ``id="{LocalName}"``; the
-RDF formats come by extension or ``Accept``. Headers and languages are those of
+RDF formats come by extension or ``Accept``. The graphs are parsed once per release and
+each document built once per release, language and format. Headers and languages are those of
 `portefeuille_ld.web.routers.resources`; ``/graphe/ontologie`` and ``/graphe/formes``
 serve each graph alone.
 """
@@ -35,6 +36,8 @@ from portefeuille_ld.web.documents import (
 )
 from portefeuille_ld.web.linking import is_safe_path, split_extension
 from portefeuille_ld.web.ontology_doc import ontology_page
+from portefeuille_ld.web.page_cache import page_cache, page_key
+from portefeuille_ld.web.release import Releases, ReleasesDep
 from portefeuille_ld.web.templating import render, request_language
 
 __all__ = ["router"]
@@ -52,37 +55,59 @@ def _graphs(store: Store, iris: Iris) -> list[str]:
 
 
 @router.get("/ontologie{rest:path}", responses=RESPONSES)
-def ontology(rest: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+def ontology(
+    rest: str, request: Request, store: StoreDep, settings: SettingsDep, releases: ReleasesDep
+) -> Response:
     """The ontology (with its shapes), documented in HTML or in an RDF format."""
-    return _vocabulary_document("ontologie", rest, request, store, settings.base_iri)
+    return _vocabulary_document("ontologie", rest, request, store, settings.base_iri, releases)
 
 
 @router.get("/formes{rest:path}", responses=RESPONSES)
-def shapes(rest: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+def shapes(
+    rest: str, request: Request, store: StoreDep, settings: SettingsDep, releases: ReleasesDep
+) -> Response:
     """The SHACL shapes (with the ontology they constrain), in HTML or in an RDF format."""
-    return _vocabulary_document("formes", rest, request, store, settings.base_iri)
+    return _vocabulary_document("formes", rest, request, store, settings.base_iri, releases)
 
 
 def _vocabulary_document(
-    name: str, rest: str, request: Request, store: Store, base_iri: str
+    name: str, rest: str, request: Request, store: Store, base_iri: str, releases: Releases
 ) -> Response:
+    """The document, built once per release, language and format (`page_cache`)."""
     lang = request_language(request)
     linker = linker_for(request, base_iri)
     stem, extension = split_extension(name + rest, EXTENSIONS)
     iri = linker.iri_of(stem)
-    graphs = _graphs(store, Iris(base_iri))
-    known = is_safe_path(stem) and (stem == "ontologie" or exists(store, iri))
-    if not graphs or not (stem == name or stem.startswith(f"{name}/")) or not known:
-        return not_found(request, iri, lang, html=extension in (None, HTML.extension))
     fmt = choose_document_format(request.headers.get("accept"), extension)
-    stem_url = f"{request.base_url}{stem}"
-    headers = alternates(stem_url, fmt)
-    answer = fmt if fmt is not HTML else N_TRIPLES
-    body = store.query(_ALL_TRIPLES, accept=answer, default_graph_uris=graphs).body
-    if fmt is not HTML:
-        return rdf_response(body, fmt, headers)
-    graph = Graph().parse(data=body, format="nt")
-    document = linker.iri_of(name)
-    page = ontology_page(graph, document, lang=lang, linker=linker)
-    context = {"page": page, "formats": format_links(stem_url)}
-    return render(request, "ontology.html", context, lang=lang, headers=headers)
+
+    def build() -> Response:
+        graphs = _graphs(store, Iris(base_iri))
+        known = is_safe_path(stem) and (stem == "ontologie" or exists(store, iri))
+        if not graphs or not (stem == name or stem.startswith(f"{name}/")) or not known:
+            return not_found(request, iri, lang, html=extension in (None, HTML.extension))
+        stem_url = f"{request.base_url}{stem}"
+        headers = alternates(stem_url, fmt)
+        if fmt is not HTML:
+            body = store.query(_ALL_TRIPLES, accept=fmt, default_graph_uris=graphs).body
+            return rdf_response(body, fmt, headers)
+        graph = _parsed(store, graphs, releases)
+        page = ontology_page(graph, linker.iri_of(name), lang=lang, linker=linker)
+        context = {"page": page, "formats": format_links(stem_url)}
+        return render(request, "ontology.html", context, lang=lang, headers=headers)
+
+    cache = page_cache(releases)
+    key = page_key(request, "vocabulary", lang, fmt.name)
+    return build() if cache is None else cache.get_or_build(key, build)
+
+
+def _parsed(store: Store, graphs: list[str], releases: Releases) -> Graph:
+    """The ontology and shapes graphs, parsed once per release (every time without one)."""
+
+    def parse(_: object) -> Graph:
+        body = store.query(_ALL_TRIPLES, accept=N_TRIPLES, default_graph_uris=graphs).body
+        return Graph().parse(data=body, format="nt")
+
+    release = releases.current()
+    if release is None:
+        return parse(None)
+    return releases.derived(release, "vocabulary-graph:" + " ".join(graphs), parse)

@@ -8,7 +8,8 @@ Pages link to the server the browser is on; the RDF keeps the canonical IRIs.
 - ``GET /id/{path}``: the thing itself (a project, an organization…) is not a document:
   ``303 See Other`` to ``/doc/{path}`` (``?lang=`` kept), with ``Vary: Accept``.
 - ``GET /doc/{path}[.html|.ttl|.jsonld|.nt|.rdf]``: the description of the thing (its
-  triples, plus at most 500 pointing at it). The extension wins; without one, ``Accept``
+  triples, plus at most 500 pointing at it; the page shows at most 100 per property, their
+  number and a SPARQL query for all of them). The extension wins; without one, ``Accept``
   picks HTML (the default, and ``*/*``), Turtle, JSON-LD, N-Triples or RDF/XML; 406 when
   none fits. ``Vary: Accept, Accept-Language``, a ``Link: rel="alternate"`` per format,
   ``Content-Location`` of the variant; HTML in French, or English by ``?lang=en`` or
@@ -36,7 +37,7 @@ from starlette.responses import RedirectResponse, Response
 from portefeuille_ld.errors import ResourceNotFound
 from portefeuille_ld.formats import HTML, JSON_LD
 from portefeuille_ld.web.deps import SettingsDep, StoreDep
-from portefeuille_ld.web.describe import INVERSE_LIMIT, describe_page, description, exists
+from portefeuille_ld.web.describe import describe_page, description, exists
 from portefeuille_ld.web.documents import (
     EXTENSIONS,
     RESPONSES,
@@ -49,6 +50,9 @@ from portefeuille_ld.web.documents import (
     rdf_response,
 )
 from portefeuille_ld.web.linking import is_safe_path, split_extension
+from portefeuille_ld.web.page_cache import page_cache, page_key
+from portefeuille_ld.web.pages import format_number
+from portefeuille_ld.web.release import ReleasesDep
 from portefeuille_ld.web.routers import ontology
 from portefeuille_ld.web.templating import render, request_language
 
@@ -93,8 +97,11 @@ def _see_dataset(request: Request) -> Response:
 
 
 @router.get("/doc/{path:path}", responses=RESPONSES)
-def document(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
-    """The description of ``{base}id/{path}``, in the format of the extension or ``Accept``."""
+def document(
+    path: str, request: Request, store: StoreDep, settings: SettingsDep, releases: ReleasesDep
+) -> Response:
+    """The description of ``{base}id/{path}``, in the format of the extension or ``Accept``
+    (built once per release, language and format: `page_cache`)."""
     lang = request_language(request)
     linker = linker_for(request, settings.base_iri)
     stem, extension = split_extension(path, EXTENSIONS)
@@ -106,18 +113,24 @@ def document(path: str, request: Request, store: StoreDep, settings: SettingsDep
     fmt = choose_document_format(request.headers.get("accept"), extension)
     stem_url = f"{request.base_url}doc/{stem}"
     headers = alternates(stem_url, fmt)
-    try:
-        if fmt is not HTML:
-            return rdf_response(description(store, iri, fmt), fmt, headers)
-        context = {
-            "page": describe_page(store, iri, lang=lang, linker=linker),
-            "jsonld": json_ld_script(description(store, iri, JSON_LD)),
-            "formats": format_links(stem_url),
-            "inverse_limit": INVERSE_LIMIT,
-        }
-    except ResourceNotFound:
-        return not_found(request, iri, lang, html=extension in (None, HTML.extension))
-    return render(request, "resource.html", context, lang=lang, headers=headers)
+
+    def build() -> Response:
+        try:
+            if fmt is not HTML:
+                return rdf_response(description(store, iri, fmt), fmt, headers)
+            context = {
+                "page": describe_page(store, iri, lang=lang, linker=linker),
+                "jsonld": json_ld_script(description(store, iri, JSON_LD)),
+                "formats": format_links(stem_url),
+                "number": lambda n: format_number(n, lang),
+            }
+        except ResourceNotFound:
+            return not_found(request, iri, lang, html=extension in (None, HTML.extension))
+        return render(request, "resource.html", context, lang=lang, headers=headers)
+
+    cache = page_cache(releases)
+    key = page_key(request, "document", lang, fmt.name)
+    return build() if cache is None else cache.get_or_build(key, build)
 
 
 @router.get("/graphe/{name}", responses=RESPONSES)
