@@ -32,6 +32,7 @@ __all__ = [
     "GroupSlice",
     "ListingPage",
     "page_count",
+    "pager",
     "paginate",
     "preview",
 ]
@@ -141,3 +142,21 @@ def preview(
         )
         for i, g in enumerate(groups[:max_groups])
     )
+
+
+def pager(page: int, pages: int, *, around: int = 2) -> tuple[int | None, ...]:
+    """The page numbers a pager links to: the first, the last and those ``around`` the
+    current one; None where numbers are left out.
+
+    >>> pager(1, 3)
+    (1, 2, 3)
+    >>> pager(10, 50)
+    (1, None, 8, 9, 10, 11, 12, None, 50)
+    """
+    shown = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return tuple(out)

@@ -28,13 +28,16 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from portefeuille_ld.web.release import Releases
+from portefeuille_ld.web.release import Release, Releases
 
-__all__ = ["MAX_BYTES", "CachedPage", "PageCache", "page_cache", "page_key"]
+T = TypeVar("T")
+
+__all__ = ["MAX_BYTES", "CachedPage", "Once", "PageCache", "derived_once", "page_cache", "page_key"]
 
 MAX_BYTES = 64 * 1024 * 1024
 """What one release's cache may hold: bodies and headers, in bytes."""
@@ -129,3 +132,35 @@ def page_key(request: Request, *parts: str) -> tuple[str, ...]:
     string (pages link to the same page in the other language, with the same parameters),
     and ``parts`` (the route, the language and format chosen)."""
     return (str(request.base_url), request.url.path, request.url.query, *parts)
+
+
+class Once(Generic[T]):
+    """A value computed on first use, under a lock of its own.
+
+    `Releases.derived` computes under the lock every request takes to read the current
+    release: a value that takes seconds to compute (the home page's figures at 10,000
+    initiatives) would hold every page up. It derives a `Once` at once instead, and the
+    slow computation runs here, holding up only the requests that need its value.
+
+    >>> once = Once(lambda: [1])
+    >>> once.get() is once.get()
+    True
+    """
+
+    def __init__(self, compute: Callable[[], T]) -> None:
+        self._compute: Callable[[], T] | None = compute
+        self._value: T | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> T:
+        with self._lock:
+            if self._compute is not None:
+                self._value, self._compute = self._compute(), None
+            return self._value  # type: ignore[return-value]  # set by the first call
+
+
+def derived_once(releases: Releases, release: Release, key: str, compute: Callable[[], T]) -> T:
+    """``compute()`` once per release and key, like `Releases.derived`, without holding
+    the releases' lock while it runs."""
+    once: Once[T] = releases.derived(release, key, lambda _: Once(compute))
+    return once.get()

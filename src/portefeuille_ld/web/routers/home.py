@@ -26,8 +26,8 @@ from portefeuille_ld.web.conneg import negotiate
 from portefeuille_ld.web.deps import SettingsDep, StoreDep
 from portefeuille_ld.web.documents import linker_for, not_found
 from portefeuille_ld.web.home_data import Group, HomeData, compute_home
-from portefeuille_ld.web.listing import PAGE_SIZE, paginate, preview
-from portefeuille_ld.web.page_cache import page_cache, page_key
+from portefeuille_ld.web.listing import PAGE_SIZE, pager, paginate, preview
+from portefeuille_ld.web.page_cache import derived_once, page_cache, page_key
 from portefeuille_ld.web.pages import format_number, human_size
 from portefeuille_ld.web.query_page import EXAMPLES
 from portefeuille_ld.web.release import Releases, ReleasesDep
@@ -58,7 +58,7 @@ def home_data(releases: Releases, store: Store, settings: Settings) -> HomeData:
     release = releases.current()
     if release is None:
         return compute_home(store, settings.base_iri)
-    return releases.derived(release, "home", lambda _: compute_home(store, settings.base_iri))
+    return derived_once(releases, release, "home", lambda: compute_home(store, settings.base_iri))
 
 
 @router.get(
@@ -130,6 +130,7 @@ def listing(
             "edition": data.latest.year,
             "title": SECTIONS[section],
             "listing": page,
+            "pages": pager(page.page, page.pages),
             "page_url": partial(listing_url, str(request.base_url), linker.lang, section),
             "href": linker.href,
             "number": lambda n: format_number(n, lang),

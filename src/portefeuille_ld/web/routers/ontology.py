@@ -36,7 +36,7 @@ from portefeuille_ld.web.documents import (
 )
 from portefeuille_ld.web.linking import is_safe_path, split_extension
 from portefeuille_ld.web.ontology_doc import ontology_page
-from portefeuille_ld.web.page_cache import page_cache, page_key
+from portefeuille_ld.web.page_cache import derived_once, page_cache, page_key
 from portefeuille_ld.web.release import Releases, ReleasesDep
 from portefeuille_ld.web.templating import render, request_language
 
@@ -103,11 +103,11 @@ def _vocabulary_document(
 def _parsed(store: Store, graphs: list[str], releases: Releases) -> Graph:
     """The ontology and shapes graphs, parsed once per release (every time without one)."""
 
-    def parse(_: object) -> Graph:
+    def parse() -> Graph:
         body = store.query(_ALL_TRIPLES, accept=N_TRIPLES, default_graph_uris=graphs).body
         return Graph().parse(data=body, format="nt")
 
     release = releases.current()
     if release is None:
-        return parse(None)
-    return releases.derived(release, "vocabulary-graph:" + " ".join(graphs), parse)
+        return parse()
+    return derived_once(releases, release, "vocabulary-graph:" + " ".join(graphs), parse)
