@@ -115,6 +115,31 @@ def test_programme_page_lists_its_sub_projects(
     assert_clean(watch)
 
 
+def test_programme_page_lists_its_sub_projects_by_number(page: Page, data: Graph) -> None:
+    numbers = {
+        str(sub).rsplit("/", 1)[1]: int(data.value(sub, PF.projectNumber))  # type: ignore[arg-type]
+        for sub in data.subjects(PF.partOfProgramme, LEXIUS)
+    }
+    page.goto("/doc/projet/lexius")
+    lists = page.locator("#inverse ~ ul.values").evaluate_all(
+        "lists => lists.map(ul => [...ul.querySelectorAll('a')].map(a => a.getAttribute('href')))"
+    )
+    expected = sorted(numbers, key=numbers.__getitem__)
+    subs = [[h.rsplit("/", 1)[1] for h in hrefs if "/doc/projet/lexius-p" in h] for hrefs in lists]
+    assert [keys for keys in subs if keys] == [expected, expected]  # partOfProgramme, isPartOf
+
+
+def test_the_full_listing_shows_every_programme(page: Page, watch: Watch, data: Graph) -> None:
+    page.goto("/")
+    home = page.locator("#by-programme + ul.groups > li > a").all_inner_texts()
+    page.goto("/liste/programmes")
+    expect(page.locator("h1")).to_contain_text("Par programme")
+    assert page.locator("ul.groups > li > a").all_inner_texts() == home
+    assert len(home) == sum(1 for _ in data.subjects(RDF.type, PF.Programme))
+    expect(page.locator("nav.pager")).to_have_count(0)  # one page
+    assert_clean(watch)
+
+
 def test_query_page_runs_an_example_into_a_table(
     page: Page, watch: Watch, data: Graph, artifacts: Path
 ) -> None:
