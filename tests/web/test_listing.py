@@ -191,6 +191,7 @@ def test_the_listing_pages_hold_every_entry_once(http: httpx.Client) -> None:
         pytest.param("page=abc", id="not-a-number"),
         pytest.param("page=99", id="past-the-end"),
         pytest.param("page=%C2%B2", id="superscript-digit"),
+        pytest.param("page=" + "9" * 5000, id="too-many-digits"),
     ],
 )
 def test_a_listing_page_that_does_not_exist_is_404(http: httpx.Client, query: str) -> None:

@@ -117,7 +117,7 @@ def listing(
     table: `PAGE_SIZE` entries a page."""
     lang = request_language(request)
     number = request.query_params.get("page", "1")
-    if section not in SECTIONS or not number.isascii() or not number.isdigit():
+    if section not in SECTIONS or not (number.isascii() and number.isdigit() and len(number) < 10):
         return not_found(request, str(request.url), lang)
 
     def build() -> Response:
