@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pyshacl import validate as shacl_validate
 from pyshacl.errors import ReportableRuntimeError
 from rdflib import BNode, Graph, URIRef
+from rdflib.collection import Collection
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Processor, Result
@@ -85,15 +86,18 @@ class Validator:
     rdflib's parser then dominates the run time; a `Validator` keeps the parsed
     queries, so reuse one to validate many graphs (the shape tests do).
 
+    pyshacl evaluates the shapes graph `_hoisted` from the given one: the same
+    constraints, with the property shapes of each class shape targeted directly, so
+    that each is evaluated once over all its focus nodes rather than once per node.
+
     >>> from rdflib import Graph
     >>> Validator(shapes=Graph(), ontology=Graph()).validate(Graph()).conforms
     True
     """
 
     def __init__(self, *, shapes: Graph, ontology: Graph, inference: Inference = "none") -> None:
-        self.shapes = Graph()  # a private copy: pyshacl adds a few RDFS axioms to it
-        for triple in shapes:
-            self.shapes.add(triple)
+        self.shapes = shapes
+        self._evaluated = _hoisted(shapes)  # a private copy: pyshacl adds RDFS axioms to it
         self.ontology = ontology
         self.inference: Inference = inference
         self._prepared: dict[str, Query] = {}
@@ -114,7 +118,7 @@ class Validator:
         try:
             outcome = shacl_validate(
                 target,
-                shacl_graph=self.shapes,
+                shacl_graph=self._evaluated,
                 ont_graph=self.ontology,
                 inference=self.inference,
                 advanced=True,
@@ -218,6 +222,73 @@ class _QueryCachingGraph(Graph):
         return super().query(
             query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs
         )
+
+
+_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+
+def _hoisted(shapes: Graph) -> Graph:
+    """A copy of `shapes` where each class shape's property shapes carry its targets.
+
+    pyshacl validates a property shape reached through ``sh:property`` once per focus
+    node of the node shape, building its constraint objects each time; a property
+    shape with targets of its own is validated once, over all its focus nodes. So a
+    property shape whose only uses are ``sh:property`` of node shapes with core
+    targets (``sh:targetClass``…) gets these targets and loses the ``sh:property``
+    links; a closed node shape keeps allowing its paths through ``sh:ignoredProperties``.
+    The results are the same (focus node, path, value, source shape, message), except
+    that a node reached by two such node shapes sharing a property shape is checked
+    once, not twice. A shape with a SPARQL target, or referred to in another way
+    (``sh:node``, ``sh:or``…), is left as it is.
+
+    >>> from rdflib import Graph
+    >>> len(_hoisted(Graph()))
+    0
+    """
+    hoisted = Graph()
+    for triple in shapes:
+        hoisted.add(triple)
+    movable: dict[Node, list[Node]] = {}  # property shape → the node shapes listing it
+    for node_shape, prop in shapes.subject_objects(SH.property):
+        movable.setdefault(prop, []).append(node_shape)
+    for prop, node_shapes in list(movable.items()):
+        uses = {p for _, p in shapes.subject_predicates(prop)}
+        own_targets = any((prop, t, None) in shapes for t in (*_TARGETS, SH.target))
+        if (
+            uses != {SH.property}
+            or own_targets
+            or not all(_core_targets(shapes, s) for s in node_shapes)
+        ):
+            del movable[prop]
+    by_node_shape: dict[Node, list[Node]] = {}
+    for prop, node_shapes in movable.items():
+        for node_shape in node_shapes:
+            by_node_shape.setdefault(node_shape, []).append(prop)
+            for target, value in _core_targets(shapes, node_shape):
+                hoisted.add((prop, target, value))
+            hoisted.remove((node_shape, SH.property, prop))
+    for node_shape, props in by_node_shape.items():
+        if shapes.value(node_shape, SH.closed) is None:
+            continue
+        listed = shapes.value(node_shape, SH.ignoredProperties)
+        allowed = [] if listed is None else list(shapes.items(listed))
+        for prop in props:
+            path = shapes.value(prop, SH.path)
+            if isinstance(path, URIRef) and path not in allowed:
+                allowed.append(path)
+        if listed is not None:
+            hoisted.remove((node_shape, SH.ignoredProperties, listed))
+        head = BNode()
+        Collection(hoisted, head, allowed)
+        hoisted.add((node_shape, SH.ignoredProperties, head))
+    return hoisted
+
+
+def _core_targets(shapes: Graph, node_shape: Node) -> list[tuple[URIRef, Node]]:
+    """The node shape's core targets, or none if it has a SPARQL target or is deactivated."""
+    if (node_shape, SH.target, None) in shapes or (node_shape, SH.deactivated, None) in shapes:
+        return []
+    return [(t, v) for t in _TARGETS for v in shapes.objects(node_shape, t)]
 
 
 def _read_results(graph: Graph, shapes: Graph) -> Iterable[ValidationResult]:
