@@ -1,12 +1,13 @@
 """SHACL validation alone, by scale: CPU time of `Validator.validate` on synthetic portfolios.
 
-``python -m bench.validation --scales 100,1k,10k [--shapes A.ttl B.ttl] [--work DIR]``
+``python -m bench.validation --scales 100,1k,10k [--shapes A.ttl B.ttl] [--sparql oxigraph rdflib]
+[--work DIR]``
 
 Each scale's edition is generated (`bench.generate`) and mapped once, then cached as sorted
-N-Triples under ``--work``; each shapes file then validates it in a child process of its own
-(so one run cannot warm or bloat the next), which reports its CPU time, wall time, peak RSS and
-the report's results as (focus node, path, shape, severity) so that two shapes files can be
-compared on the same data in the same run: the summary says whether their reports are identical.
+N-Triples under ``--work``; each shapes file then validates it with each SPARQL engine, in a
+child process of its own (so one run cannot warm or bloat the next), which reports its CPU
+time, wall time, peak RSS and the report's results as (focus node, path, shape, severity):
+each line says whether its report is identical to the first one of its scale.
 Growth exponents are log(CPU ratio) / log(triples ratio) between consecutive scales.
 """
 
@@ -21,7 +22,10 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from portefeuille_ld.pipeline.validate import SparqlEngine
 
 __all__ = ["main"]
 
@@ -52,7 +56,7 @@ def _dataset(work: Path, projects: int, seed: int) -> Path:
     return path
 
 
-def _child(data: Path, shapes: Path, ontology: Path) -> None:
+def _child(data: Path, shapes: Path, ontology: Path, sparql: SparqlEngine) -> None:
     """Validate `data` in this process and print one JSON line."""
     from rdflib import Graph
 
@@ -62,6 +66,7 @@ def _child(data: Path, shapes: Path, ontology: Path) -> None:
     validator = Validator(
         shapes=Graph().parse(shapes, format="turtle"),
         ontology=Graph().parse(ontology, format="turtle"),
+        sparql=sparql,
     )
     cpu, wall = time.process_time(), time.perf_counter()
     report = validator.validate(graph)
@@ -90,22 +95,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--shapes", nargs="+", type=Path, default=[REPO / "shapes/portefeuille.shacl.ttl"]
     )
+    parser.add_argument("--sparql", nargs="+", default=["oxigraph"], choices=["oxigraph", "rdflib"])
     parser.add_argument("--ontology", type=Path, default=REPO / "ontology/portefeuille.ttl")
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench-validate"))
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--timeout", type=float, default=900, help="seconds per validation")
-    parser.add_argument("--child", nargs=3, type=Path, metavar=("DATA", "SHAPES", "ONTOLOGY"))
+    parser.add_argument("--child", nargs=4, metavar=("DATA", "SHAPES", "ONTOLOGY", "SPARQL"))
     args = parser.parse_args(argv)
     if args.child:
-        _child(*args.child)
+        data, shapes, ontology, sparql = args.child
+        _child(Path(data), Path(shapes), Path(ontology), cast("SparqlEngine", sparql))
         return
-    rows: dict[str, list[dict[str, Any]]] = {str(s): [] for s in args.shapes}
+    runs = [(str(shapes), sparql) for shapes in args.shapes for sparql in args.sparql]
+    rows: dict[tuple[str, str], list[dict[str, Any]]] = {run: [] for run in runs}
     for projects in (_scale(s) for s in args.scales.split(",")):
         data = _dataset(args.work, projects, args.seed)
         reference: list[Any] | None = None
-        for shapes in args.shapes:
+        for shapes, sparql in runs:
             command = [sys.executable, "-m", "bench.validation", "--child"]
-            command += [str(data), str(shapes), str(args.ontology)]
+            command += [str(data), shapes, str(args.ontology), sparql]
             try:
                 done = subprocess.run(
                     command, capture_output=True, text=True, timeout=args.timeout, check=True
@@ -122,13 +130,14 @@ def main(argv: Sequence[str] | None = None) -> None:
                 row["n_results"] = len(results)
                 row["same_report_as_first"] = results == reference
             row["projects"] = projects
-            rows[str(shapes)].append(row)
-            print(json.dumps({"shapes": str(shapes), **row}), flush=True)
-    for shapes, by_scale in rows.items():
+            rows[shapes, sparql].append(row)
+            print(json.dumps({"shapes": shapes, "sparql": sparql, **row}), flush=True)
+    for (shapes, sparql), by_scale in rows.items():
         for a, b in zip(by_scale, by_scale[1:], strict=False):
             if a.get("cpu_s") and b.get("cpu_s"):
                 exponent = math.log(b["cpu_s"] / a["cpu_s"]) / math.log(b["triples"] / a["triples"])
-                print(f"{shapes}: {a['projects']} -> {b['projects']}: CPU exponent {exponent:.2f}")
+                scales = f"{a['projects']} -> {b['projects']}"
+                print(f"{shapes} ({sparql}): {scales}: CPU exponent {exponent:.2f}")
 
 
 if __name__ == "__main__":
