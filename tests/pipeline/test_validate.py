@@ -165,3 +165,20 @@ def test_unusable_sparql_in_shapes_raises_source_error(select: str) -> None:
     )
     with pytest.raises(SourceError, match="shapes"):
         validate(_graph(DATA), shapes=shapes, ontology=Graph())
+
+
+@pytest.mark.parametrize("sparql", ["oxigraph", "rdflib"])
+def test_a_query_that_does_not_select_this_still_runs(sparql: SparqlEngine) -> None:
+    shapes = _graph(
+        PREFIXES
+        + """
+        ex:ThingShape a sh:NodeShape ;
+            sh:targetClass ex:Thing ;
+            sh:sparql [ a sh:SPARQLConstraint ;
+                sh:select "SELECT ?value WHERE { ?value <http://example.org/has> $this }" ] .
+        """
+    )
+    report = validate(_graph(DATA), shapes=shapes, ontology=Graph(), sparql=sparql)
+    assert [(str(r.focus_node), str(r.value)) for r in report.results] == [
+        ("http://example.org/a", "http://example.org/root")
+    ]

@@ -288,8 +288,9 @@ class _OxigraphQueryGraph(Graph):
     The copy is made at the first query after a change: pyshacl adds the ontology to
     the data, then only reads. ``initBindings`` become Oxigraph substitutions, which
     bind the variable everywhere in the query, sub-SELECTs included (as SHACL's
-    pre-binding says). Results come back as rdflib terms; a literal typed
-    xsd:string comes back without a datatype, as rdflib parses ``"text"``.
+    pre-binding says); a query Oxigraph cannot run with them (it wants a substituted
+    variable in the SELECT clause) runs in rdflib. Results come back as rdflib terms;
+    a literal typed xsd:string comes back without a datatype, as rdflib parses ``"text"``.
     """
 
     def __init__(
@@ -345,6 +346,8 @@ class _OxigraphQueryGraph(Graph):
             )
         except SyntaxError as exc:
             raise SourceError(f"a SPARQL query of the shapes does not parse: {exc}") from exc
+        except RuntimeError:  # e.g. a substituted variable missing from the SELECT clause
+            return super().query(query_object, initBindings=initBindings)
         if isinstance(answer, ox.QueryBoolean):
             outcome = Result("ASK")
             outcome.askAnswer = bool(answer)
