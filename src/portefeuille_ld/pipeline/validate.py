@@ -95,7 +95,7 @@ class ValidationReport:
 
 
 class Validator:
-    """Validates graphs against one shapes graph and ontology, parsing each SPARQL query once.
+    """Validates graphs against one shapes graph and ontology, prepared once for them all.
 
     pyshacl asks a SHACL-SPARQL constraint's query once per focus node. With
     ``sparql="oxigraph"`` (the default) the queries run in Oxigraph, over a copy of
