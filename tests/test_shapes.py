@@ -281,6 +281,11 @@ INVALID_CASES: tuple[Expect, ...] = (
         "Warning",
     ),
     Expect("PortfolioEntryShape/18_two_french_labels.ttl", "pf:Labelled-label", "rdfs:label"),
+    Expect(
+        "PortfolioEntryShape/19_programme_count_counts_unlisted_project.ttl",
+        "pf:ProgrammeProjectCountConstraint",
+        "pf:statedProjectCount",
+    ),
     # OrganizationShape
     Expect("OrganizationShape/01_unknown_property.ttl", "pf:OrganizationShape", "foaf:homepage"),
     Expect("OrganizationShape/02_no_english_label.ttl", "pf:Labelled-label", "rdfs:label"),

@@ -7,7 +7,7 @@ from rdflib import Graph, URIRef
 
 from portefeuille_ld.errors import SourceError
 from portefeuille_ld.namespaces import SH
-from portefeuille_ld.pipeline.validate import Validator, render, validate
+from portefeuille_ld.pipeline.validate import SparqlEngine, Validator, render, validate
 
 PREFIXES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -82,15 +82,56 @@ def test_a_message_without_language_serves_both() -> None:
     assert warning.message_fr == warning.message_en != ""
 
 
-def test_inputs_are_left_untouched() -> None:
+@pytest.mark.parametrize("sparql", ["oxigraph", "rdflib"])
+def test_inputs_are_left_untouched(sparql: SparqlEngine) -> None:
     data, shapes, ontology = (
         _graph(DATA),
         _graph(SHAPES),
-        _graph(PREFIXES + "ex:Thing a ex:Class ."),
+        _graph(PREFIXES + "ex:Thing a ex:Class . ex:b a ex:Thing ."),
     )
-    sizes = len(data), len(shapes), len(ontology)
-    Validator(shapes=shapes, ontology=ontology).validate(data)
-    assert (len(data), len(shapes), len(ontology)) == sizes
+    before = [(set(g), sorted(g.namespaces())) for g in (data, shapes, ontology)]
+    report = Validator(shapes=shapes, ontology=ontology, sparql=sparql).validate(data)
+    assert report.violations  # reporting a result must not bind prefixes in `data` either
+    assert [(set(g), sorted(g.namespaces())) for g in (data, shapes, ontology)] == before
+
+
+ONTOLOGY_SHAPES = (
+    PREFIXES
+    + """
+ex:ThingShape a sh:NodeShape ;
+    sh:targetClass ex:Thing ;
+    sh:property [ sh:path ex:kin ; sh:class ex:Thing ] ;
+    sh:sparql [
+        a sh:SPARQLConstraint ;
+        sh:message "{?n} kin"@en , "{?n} parents"@fr ;
+        sh:select \"\"\"
+            SELECT $this ?n WHERE {
+                {
+                    SELECT $this (COUNT(?kin) AS ?n)
+                    WHERE { $this <http://example.org/kin> ?kin } GROUP BY $this
+                }
+                FILTER (?n > 1)
+            }
+            \"\"\" ] .
+"""
+)
+
+
+@pytest.mark.parametrize("sparql", ["oxigraph", "rdflib"])
+def test_ontology_axioms_and_pre_bound_this_reach_the_queries(sparql: SparqlEngine) -> None:
+    data = _graph(
+        PREFIXES + "ex:a a ex:Thing ; ex:kin ex:b , ex:c . ex:b a ex:Part . ex:c a ex:Thing ."
+    )
+    ontology = _graph(
+        PREFIXES
+        + "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> ."
+        + "ex:Part rdfs:subClassOf ex:Thing ."
+    )
+    report = validate(data, shapes=_graph(ONTOLOGY_SHAPES), ontology=ontology, sparql=sparql)
+    # ex:b is a ex:Thing through the ontology; only ex:a has two kin (sub-SELECT bound to $this)
+    assert [(str(r.focus_node), r.message_en) for r in report.results] == [
+        ("http://example.org/a", "2 kin")
+    ]
 
 
 def test_render_shows_focus_path_shape_and_both_messages() -> None:
@@ -124,3 +165,20 @@ def test_unusable_sparql_in_shapes_raises_source_error(select: str) -> None:
     )
     with pytest.raises(SourceError, match="shapes"):
         validate(_graph(DATA), shapes=shapes, ontology=Graph())
+
+
+@pytest.mark.parametrize("sparql", ["oxigraph", "rdflib"])
+def test_a_query_that_does_not_select_this_still_runs(sparql: SparqlEngine) -> None:
+    shapes = _graph(
+        PREFIXES
+        + """
+        ex:ThingShape a sh:NodeShape ;
+            sh:targetClass ex:Thing ;
+            sh:sparql [ a sh:SPARQLConstraint ;
+                sh:select "SELECT ?value WHERE { ?value <http://example.org/has> $this }" ] .
+        """
+    )
+    report = validate(_graph(DATA), shapes=shapes, ontology=Graph(), sparql=sparql)
+    assert [(str(r.focus_node), str(r.value)) for r in report.results] == [
+        ("http://example.org/a", "http://example.org/root")
+    ]
