@@ -1,8 +1,8 @@
 """The published release the server reads files from, and what is derived from it once.
 
 ``out_dir/current`` points to ``releases/<id>/`` (see `portefeuille_ld.pipeline.publish`).
-`Releases.current` follows that link on every request (a ``readlink``) but reads the
-release's ``manifest.json`` only when the link moves; values derived from a release
+`Releases.current` follows that link on every request (a ``readlink``) but resolves it
+and reads the release's ``manifest.json`` only when the link moves; values derived from a release
 (precompressed dumps, the home page's figures) are computed once per release by
 `Releases.derived` and dropped when the release changes.
 
@@ -108,6 +108,8 @@ class Release:
 @dataclass
 class _Cached:
     release: Release
+    located: Path | None = None
+    """What ``locate`` answered for this release, unresolved: the key of the fast path."""
     derived: dict[str, object] = field(default_factory=dict)
 
 
@@ -126,14 +128,22 @@ class Releases:
         self._cached: _Cached | None = None
 
     def current(self) -> Release | None:
-        """The current release, or None before the first build."""
-        directory = self._locate()
-        if directory is None:
+        """The current release, or None before the first build.
+
+        The path ``locate`` answers is resolved (``realpath``: a system call per
+        component) only when it differs from the last one.
+        """
+        located = self._locate()
+        if located is None:
             return None
-        directory = directory.resolve()
+        cached = self._cached  # one read: another thread may replace it meanwhile
+        if cached is not None and cached.located == located:
+            return cached.release
+        directory = located.resolve()
         with self._lock:
             if self._cached is None or self._cached.release.directory != directory:
                 self._cached = _Cached(Release.load(directory))
+            self._cached.located = located
             return self._cached.release
 
     def derived(self, release: Release, key: str, compute: Callable[[Release], T]) -> T:
@@ -156,8 +166,11 @@ _INIT = threading.Lock()
 def get_releases(request: Request) -> Releases:
     """The app's `Releases`, created on first use from the settings' ``out_dir``."""
     state = request.app.state
+    releases: Releases | None = getattr(state, "releases", None)
+    if releases is not None:
+        return releases
     with _INIT:
-        releases: Releases | None = getattr(state, "releases", None)
+        releases = getattr(state, "releases", None)
         if releases is None:
             releases = Releases(get_settings(request).out_dir)
             state.releases = releases

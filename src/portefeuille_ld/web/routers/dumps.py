@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
 from portefeuille_ld.errors import StoreUnavailable
@@ -23,7 +24,7 @@ from portefeuille_ld.pipeline.manifest import FileEntry
 from portefeuille_ld.web import downloads
 from portefeuille_ld.web.i18n import Lang
 from portefeuille_ld.web.pages import Choice, choose_page_format, human_size
-from portefeuille_ld.web.release import Release, ReleaseDep, ReleasesDep
+from portefeuille_ld.web.release import Release, ReleaseDep, get_releases, require_release
 from portefeuille_ld.web.templating import render, request_language
 
 __all__ = ["router"]
@@ -67,8 +68,14 @@ def checksums(release: ReleaseDep) -> Response:
 
 
 @router.get("/dumps/{name}", name="dump", responses=_FILE_RESPONSES)
-def dump(name: str, request: Request, release: ReleaseDep, releases: ReleasesDep) -> Response:
-    """One file of the current release, by its exact name."""
+async def dump(name: str, request: Request) -> Response:
+    """One file of the current release, by its exact name.
+
+    ``async``, with no dependency to solve: a revalidation (304) costs one ``lstat`` on
+    the event loop, no thread; the first gzip of a file runs in the thread pool.
+    """
+    releases = get_releases(request)
+    release = require_release(releases)
     entry, path, mtime = release.open_path(name)
     compress = downloads.accepts_gzip(request.headers.get("accept-encoding"))
     etag = downloads.entity_tag(entry, gzip=compress)
@@ -78,7 +85,9 @@ def dump(name: str, request: Request, release: ReleaseDep, releases: ReleasesDep
         return Response(status_code=304, headers=headers)
     media_type = downloads.content_type(entry.media_type)
     if compress:
-        body = releases.derived(release, f"gzip:{name}", lambda _: _compressed(path, entry))
+        body = await run_in_threadpool(
+            releases.derived, release, f"gzip:{name}", lambda _: _compressed(path, entry)
+        )
         headers["Content-Encoding"] = "gzip"
         return Response(body, media_type=media_type, headers=headers)
     return FileResponse(path, headers=headers, media_type=media_type, stat_result=path.lstat())
