@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, TypeVar, cast
 
@@ -82,7 +83,11 @@ class Release:
 
     def entry(self, name: str) -> FileEntry | None:
         """The entry of a downloadable file, by exact name; None for any other name."""
-        return next((f for f in self.files if f.name == name), None)
+        return self._by_name.get(name)
+
+    @cached_property
+    def _by_name(self) -> dict[str, FileEntry]:
+        return {f.name: f for f in self.files}
 
     def open_path(self, name: str) -> tuple[FileEntry, Path, int]:
         """A listed file's entry, path and modification time, checked on disk.
