@@ -108,17 +108,19 @@ class Caching:
             if not await _revalidate_dump(release, name, scope, send):
                 await self.app(scope, receive, send)
             return
-        tag = entity_tag(release.id, RequestKey.of(scope))
         if_none_match = Headers(scope=scope).get("if-none-match")
-        if if_none_match is not None and matches(if_none_match, tag):
-            await self._not_modified(send, tag)
-            return
+        if if_none_match is not None:
+            tag = entity_tag(release.id, RequestKey.of(scope))
+            if matches(if_none_match, tag):
+                await self._not_modified(send, tag)
+                return
+        asked = dict(scope)  # the key is of the request as it came in, computed on a 200
 
         async def send_tagged(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] == 200:
                 headers = MutableHeaders(scope=message)
                 if "etag" not in headers:
-                    headers["ETag"] = tag
+                    headers["ETag"] = entity_tag(release.id, RequestKey.of(asked))
                     headers.setdefault("Cache-Control", self.cache_control)
                     if "content-language" in headers:
                         headers.add_vary_header("Accept-Language")

@@ -193,5 +193,15 @@ def require_release(releases: Annotated[Releases, Depends(get_releases)]) -> Rel
     return release
 
 
-ReleaseDep = Annotated[Release, Depends(require_release)]
-ReleasesDep = Annotated[Releases, Depends(get_releases)]
+async def _releases(request: Request) -> Releases:
+    return get_releases(request)
+
+
+async def _release(request: Request) -> Release:
+    return require_release(get_releases(request))
+
+
+# ``async``, so FastAPI calls them on the loop and not in a thread (see `deps`): the
+# release is read from disk once per release, then it is a ``readlink`` at most.
+ReleaseDep = Annotated[Release, Depends(_release)]
+ReleasesDep = Annotated[Releases, Depends(_releases)]
