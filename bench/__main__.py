@@ -65,6 +65,21 @@ def _parser() -> argparse.ArgumentParser:
         help=f"endpoint targets, comma-separated (default: {','.join(endpoint.TARGETS)}; "
         "--quick leaves out ours-mem)",
     )
+    p.add_argument(
+        "--queries",
+        type=_names,
+        help="endpoint queries to run, comma-separated (e.g. describe,05-renomme; '' for none)",
+    )
+    p.add_argument(
+        "--paths",
+        type=_names,
+        help="HTTP workloads to run, comma-separated (e.g. dump-304,page-304; '' for none)",
+    )
+    p.add_argument(
+        "--baseline",
+        type=Path,
+        help="the src/ directory of another checkout, served as the 'before' target beside ours",
+    )
     p.add_argument("--rounds", type=int, help="rounds of every endpoint cell (medians)")
     p.add_argument("--cell-seconds", type=float, help="duration of one endpoint cell")
     p.add_argument(
@@ -257,6 +272,10 @@ def _pipeline_markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _options(_parser().parse_args(argv))
     parts = {p.strip() for p in args.only.split(",")}
@@ -293,6 +312,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             pin=not args.no_pin,
             log_dir=log_dir,
             progress=_say,
+            only_queries=args.queries,
+            only_paths=args.paths,
+            baseline=args.baseline,
         )
     if "soak" in parts:
         dataset = Dataset(args.soak_scale, args.seed, args.work)

@@ -6,7 +6,10 @@ Targets, all on 127.0.0.1, all loaded with the same N-Quads (the release's dump)
 - ``bare``: `bench.bare_app`, FastAPI calling pyoxigraph with none of our features (the floor);
 - ``rdflib``: rdflib-endpoint (the same-stack peer);
 - ``oxigraph``: Oxigraph's own server (``oxigraph serve-read-only`` on an on-disk store);
-- ``hello``: a bare ASGI "hello" app under uvicorn (the floor of the HTTP path).
+- ``hello``: a bare ASGI "hello" app under uvicorn (the floor of the HTTP path);
+- ``before``: ``ours`` run from another source tree (``--baseline SRC``, put first on
+  ``PYTHONPATH``), for before/after figures from the same run; its pages, dumps and
+  304s are measured too, as ``<path>@before``.
 
 For each query and concurrency, every target runs one closed-loop cell per round, in an
 order rotated from round to round; the report keeps each cell's median over the rounds and
@@ -52,9 +55,9 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 JSON_RESULTS = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
-TARGETS = ("ours", "ours-mem", "bare", "rdflib", "oxigraph")
+TARGETS = ("ours", "before", "ours-mem", "bare", "rdflib", "oxigraph")
 """``ours-mem``: our server with its in-memory store option (workers parse the data)."""
-_OURS = ("ours", "ours-mem", "bare")
+_OURS = ("ours", "before", "ours-mem", "bare")
 _PEERS = ("oxigraph", "rdflib")
 RATIOS = tuple(f"{a}/{b}" for a in _OURS for b in _PEERS)
 
@@ -115,7 +118,12 @@ INITIATIVE = "https://w3id.org/portefeuille-qc/id/projet/i1"
 
 
 def build_servers(
-    dataset: Dataset, names: Sequence[str], *, pin: set[int] | None, with_hello: bool = True
+    dataset: Dataset,
+    names: Sequence[str],
+    *,
+    pin: set[int] | None,
+    with_hello: bool = True,
+    baseline: Path | None = None,
 ) -> list[Server]:
     """The servers to start, each on a free loopback port."""
     uvicorn = str(VENV_BIN / "uvicorn")
@@ -124,11 +132,15 @@ def build_servers(
     for name in names:
         port = free_port()
         bind = ["--host", "127.0.0.1", "--port", str(port)]
-        if name in ("ours", "ours-mem", "ours-release"):
-            with_data = name != "ours-release" and our_serve_supports_data()
+        if name in ("ours", "ours-mem", "ours-release", "before", "before-release"):
+            with_data = not name.endswith("-release") and our_serve_supports_data()
             source = ["--data", nq] if with_data else ["--out", str(dataset.out_dir)]
             command = [str(VENV_BIN / "portefeuille-ld"), "serve", *source, *bind]
             env = {"PORTEFEUILLE_STORE_IN_MEMORY": "1"} if name == "ours-mem" else {}
+            if name.startswith("before"):
+                if baseline is None:
+                    raise ValueError("the before target needs --baseline SRC")
+                env = {"PYTHONPATH": str(baseline)}
             servers.append(
                 Server(name, command, port, "/sparql", "/sparql?query=ASK%7B%7D", env=env, pin=pin)
             )
@@ -278,8 +290,15 @@ def run_endpoint(
     pin: bool = True,
     log_dir: Path,
     progress: Any = print,
+    only_queries: Sequence[str] | None = None,
+    only_paths: Sequence[str] | None = None,
+    baseline: Path | None = None,
 ) -> dict[str, Any]:
-    """Start the targets, measure every query and the HTTP paths, stop the targets."""
+    """Start the targets, measure every query and the HTTP paths, stop the targets.
+
+    ``only_queries`` and ``only_paths`` keep the queries and HTTP workloads so named
+    (an empty list: none); ``baseline`` is the source tree of the ``before`` target.
+    """
     cpus = os.cpu_count() or 1
     server_cpus = {0} if pin and cpus > 1 else None
     client_cpus = {1} if pin and cpus > 1 else None
@@ -287,7 +306,13 @@ def run_endpoint(
     # `serve --data` answers queries but has no release to download: the pages, dumps and
     # 304s are measured on a second instance serving the published release (`--out`)
     release = ["ours-release"] if "ours" in targets and our_serve_supports_data() else []
-    servers = build_servers(dataset, [*targets, *release], pin=server_cpus)
+    if release and "before" in targets:
+        release.append("before-release")
+    if only_paths is not None and not only_paths:
+        release = []
+    servers = build_servers(
+        dataset, [*targets, *release], pin=server_cpus, with_hello=bool(release), baseline=baseline
+    )
     result: dict[str, Any] = {
         "dataset": {
             "projects": dataset.projects,
@@ -315,12 +340,18 @@ def run_endpoint(
         result["startup_s"] = {s.name: round(s.started_s, 2) for s in running}
         result["rss_after_start_mib"] = {s.name: round(tree_rss(s.pid) / 2**20, 1) for s in running}
         sparql = [by_name[t] for t in targets if t in by_name]
-        result["queries"] = _queries(
-            runner, sparql, queries(INITIATIVE), concurrencies, rounds, progress
-        )
+        mix = [q for q in queries(INITIATIVE) if only_queries is None or q.name in only_queries]
+        result["queries"] = _queries(runner, sparql, mix, concurrencies, rounds, progress)
         if pages is not None and "hello" in by_name:
             result["http"] = _http(
-                runner, pages, by_name["hello"], dataset, concurrencies, rounds, progress
+                runner,
+                pages,
+                by_name["hello"],
+                concurrencies,
+                rounds,
+                progress,
+                only=only_paths,
+                before=by_name.get("before-release"),
             )
         result["rss_end_mib"] = {s.name: round(tree_rss(s.pid) / 2**20, 1) for s in running}
         result["restarts"] = runner.restarts
@@ -405,11 +436,46 @@ def _http(
     runner: _Runner,
     ours: Server,
     hello: Server,
-    dataset: Dataset,
     concurrencies: Sequence[int],
     rounds: int,
     progress: Any,
+    *,
+    only: Sequence[str] | None = None,
+    before: Server | None = None,
 ) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    workloads = _workloads(runner, ours, hello, out, "")
+    if before is not None:
+        workloads.update(_workloads(runner, before, hello, out, "@before"))
+        del workloads["hello@before"]
+    for name, (server, requests) in workloads.items():
+        if only is not None and name.split("@")[0] not in only and name != "hello":
+            continue
+        warm = runner.cell(server, requests[:1], 1, duration_s=0, min_requests=1)
+        latency = warm["p50_ms"] / 1000 if warm["ok"] else math.inf
+        for concurrency in concurrencies:
+            if latency * concurrency > runner.max_cell_s:
+                out.setdefault(name, {})[f"c{concurrency}"] = {
+                    "skipped": f"one request takes {latency:.1f} s",
+                    "warm_latency_s": round(latency, 3),
+                }
+                continue
+            cells = [runner.cell(server, requests, concurrency) for _ in range(rounds)]
+            for c in cells:
+                c.pop("_first_body", None)
+                c.pop("_first_headers", None)
+            out.setdefault(name, {})[f"c{concurrency}"] = _aggregate(cells)
+        progress(
+            f"  {name}: "
+            + ", ".join(f"c={c} {out[name][f'c{c}'].get('rps')} rps" for c in concurrencies)
+        )
+    return out
+
+
+def _workloads(
+    runner: _Runner, ours: Server, hello: Server, out: dict[str, Any], suffix: str
+) -> dict[str, tuple[Server, list[Req]]]:
+    """The HTTP workloads on ``ours`` (named with ``suffix``); their validators go in ``out``."""
     keys = [f"i{i}" for i in range(1, 51)]
     html, turtle = ("Accept", "text/html"), ("Accept", "text/turtle")
     plain, gz = ("Accept-Encoding", "identity"), ("Accept-Encoding", "gzip")
@@ -440,32 +506,11 @@ def _http(
             ours,
             [Req("/doc/projet/i1", (html, ("If-None-Match", page_etag)), expect=(304,))],
         )
-    out: dict[str, Any] = {
-        "validators": {
-            "dump": {"etag": dump_etag},
-            "page": {k: page_headers.get(k) for k in ("etag", "last-modified", "cache-control")},
-        }
+    out.setdefault("validators", {})[f"dump{suffix}"] = {"etag": dump_etag}
+    out["validators"][f"page{suffix}"] = {
+        k: page_headers.get(k) for k in ("etag", "last-modified", "cache-control")
     }
-    for name, (server, requests) in workloads.items():
-        warm = runner.cell(server, requests[:1], 1, duration_s=0, min_requests=1)
-        latency = warm["p50_ms"] / 1000 if warm["ok"] else math.inf
-        for concurrency in concurrencies:
-            if latency * concurrency > runner.max_cell_s:
-                out.setdefault(name, {})[f"c{concurrency}"] = {
-                    "skipped": f"one request takes {latency:.1f} s",
-                    "warm_latency_s": round(latency, 3),
-                }
-                continue
-            cells = [runner.cell(server, requests, concurrency) for _ in range(rounds)]
-            for c in cells:
-                c.pop("_first_body", None)
-                c.pop("_first_headers", None)
-            out.setdefault(name, {})[f"c{concurrency}"] = _aggregate(cells)
-        progress(
-            f"  {name}: "
-            + ", ".join(f"c={c} {out[name][f'c{c}'].get('rps')} rps" for c in concurrencies)
-        )
-    return out
+    return {f"{name}{suffix}": work for name, work in workloads.items()}
 
 
 def _summary(result: dict[str, Any], concurrencies: Sequence[int]) -> dict[str, Any]:

@@ -296,6 +296,27 @@ def _kind_by_parsing(sparql: str) -> ResultKind:
     return "rdf" if isinstance(answer, pyoxigraph.QueryTriples) else "results"
 
 
+_GUARDED_WORDS = re.compile("|".join(("SERVICE", "FROM", *UPDATE_KEYWORDS, "WITH")))
+
+
+def _may_need_tokens(sparql: str) -> bool:
+    """Whether the query could be refused or declare a dataset: a cheap test on the raw text.
+
+    Every refusal, and every ``FROM``, needs one of `_GUARDED_WORDS` in a token's
+    upper-cased text, hence in the upper-cased query (``str.upper`` maps character by
+    character). The raw-text ``SERVICE`` search ignores case the way `re` does, which
+    upper-casing matches for every character but ``İ`` (it matches ``i``). Most queries
+    have none of these and are let through untokenized (tokens cost microseconds each);
+    a word in a comment or a string only means the full check runs.
+
+    >>> _may_need_tokens("SELECT * { ?s ?p ?o }"), _may_need_tokens("ASK { ?s ?p 'from' }")
+    (False, True)
+    >>> _may_need_tokens("ASK { SERV\u0130CE <http://x/> {} }")
+    True
+    """
+    return "\u0130" in sparql or _GUARDED_WORDS.search(sparql.upper()) is not None
+
+
 def guard_query(sparql: str, *, known_graphs: Collection[str] | None = None) -> QueryDataset:
     """Refuse a query that must not run, from its tokens alone; never parses nor runs it.
 
@@ -308,6 +329,8 @@ def guard_query(sparql: str, *, known_graphs: Collection[str] | None = None) -> 
     >>> guard_query("SELECT * {").declares_dataset  # syntax is the parser's business
     False
     """
+    if not _may_need_tokens(sparql):
+        return QueryDataset()
     tokens = [token for token in tokenize(sparql) if token.kind != "comment"]
     _refuse_service(sparql, tokens)
     _refuse_update(tokens)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -275,3 +276,66 @@ def test_an_unknown_extension_is_refused_before_anything_starts(tmp_path: Path) 
     (tmp_path / "data.csv").write_text("a,b\n")
     with pytest.raises(StoreUnavailable, match="cannot tell the RDF format"):
         FilesSource([tmp_path / "data.csv"])
+
+
+def test_query_async_answers_like_query(isolated: IsolatedStore) -> None:
+    query = "SELECT ?s ?l { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?l"
+    awaited = asyncio.run(isolated.query_async(query, accept=SPARQL_JSON))
+    assert awaited == isolated.query(query, accept=SPARQL_JSON)
+
+
+def test_query_async_is_guarded_before_it_takes_a_worker(isolated: IsolatedStore) -> None:
+    with pytest.raises(QueryError, match="SERVICE"):
+        asyncio.run(isolated.query_async("SELECT * { SERVICE <http://ex.org/> { ?s ?p ?o } }"))
+
+
+def test_an_awaited_runaway_is_stopped_and_its_worker_replaced(own_store: IsolatedStore) -> None:
+    before = set(own_store.worker_pids())
+    with pytest.raises(QueryTimeout, match="time limit"):
+        asyncio.run(own_store.query_async(RUNAWAY))
+    killed = before - set(own_store.worker_pids())
+    assert len(killed) == 1
+    assert wait_until(lambda: not any(map(alive, killed)), timeout_s=1.0)
+    assert wait_until(lambda: len(own_store.worker_pids()) == 2)
+    assert asyncio.run(own_store.query_async("ASK {}")).media_type.endswith("results+json")
+
+
+def test_a_cancelled_awaited_query_kills_its_worker_and_the_pool_recovers(
+    own_store: IsolatedStore,
+) -> None:
+    before = set(own_store.worker_pids())
+
+    async def cancel_a_runaway() -> None:
+        task = asyncio.ensure_future(own_store.query_async(RUNAWAY))
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel_a_runaway())
+    killed = before - set(own_store.worker_pids())
+    assert len(killed) == 1
+    assert wait_until(lambda: not any(map(alive, killed)), timeout_s=1.0)
+    assert wait_until(lambda: len(own_store.worker_pids()) == 2)
+    assert own_store.query("ASK {}").media_type == "application/sparql-results+json"
+
+
+def test_threads_and_coroutines_share_one_wait_queue() -> None:
+    limits = PoolLimits(workers=1, timeout_s=TIMEOUT_S, max_queued=1)
+    opened = IsolatedStore(FilesSource([FIXTURE], in_memory=True), limits)
+    try:
+        errors: list[BaseException] = []
+        threads = [
+            threading.Thread(target=lambda: errors.append(_error_of(opened.query, RUNAWAY)))
+            for _ in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+            time.sleep(0.1)
+        with pytest.raises(StoreBusy, match="busy"):
+            asyncio.run(opened.query_async("ASK {}"))
+        for thread in threads:
+            thread.join()
+        assert isinstance(errors[0], QueryTimeout)
+    finally:
+        opened.close()

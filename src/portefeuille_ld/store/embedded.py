@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
@@ -57,6 +57,9 @@ log = logging.getLogger(__name__)
 
 Answer: TypeAlias = pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.QueryTriples
 
+_NEGOTIATED_MAX = 256
+"""Distinct (``Accept``, kind) choices an `EmbeddedStore` keeps."""
+
 _GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 
 
@@ -71,6 +74,7 @@ class EmbeddedStore:
         self._max_result_bytes = max_result_bytes
         self._statistics = _statistics(store)
         self._graph_iris = self._statistics.graph_iris
+        self._negotiated: dict[tuple[str, ResultKind], Format] = {}
 
     @classmethod
     def from_path(cls, path: Path) -> EmbeddedStore:
@@ -119,7 +123,7 @@ class EmbeddedStore:
         guarded = guard_query(sparql, known_graphs=self._graph_iris)
         dataset = self._dataset(guarded, default_graph_uris, named_graph_uris)
         try:
-            return _evaluate(store, sparql, dataset, accept, self._max_result_bytes)
+            return _evaluate(store, sparql, dataset, self._chooser(accept), self._max_result_bytes)
         except StoreError as exc:
             # pyoxigraph's answers must be dropped on the thread that made them: drop the
             # tracebacks (their frames hold the answer) here, before the error leaves it.
@@ -150,6 +154,27 @@ class EmbeddedStore:
         """Drop the in-memory store."""
         self._store = None
 
+    def _chooser(self, accept: Format | str) -> Callable[[ResultKind], Format]:
+        """The answer's format by kind, negotiated once per ``Accept`` value and kind.
+
+        The store answers many queries with few distinct headers; the choices are kept,
+        at most `_NEGOTIATED_MAX` of them (all dropped when full). A refusal is not kept.
+        """
+        if isinstance(accept, Format):
+            return lambda kind: _answer_format(accept, kind)
+
+        def choose(kind: ResultKind) -> Format:
+            key = (accept, kind)
+            fmt = self._negotiated.get(key)
+            if fmt is None:
+                fmt = _answer_format(accept, kind)
+                if len(self._negotiated) >= _NEGOTIATED_MAX:
+                    self._negotiated.clear()
+                self._negotiated[key] = fmt
+            return fmt
+
+        return choose
+
     def _open(self) -> pyoxigraph.Store:
         if self._store is None:
             raise StoreUnavailable("the store is closed")
@@ -176,7 +201,11 @@ class EmbeddedStore:
 
 
 def _evaluate(
-    store: pyoxigraph.Store, sparql: str, dataset: _Dataset, accept: Format | str, limit: int | None
+    store: pyoxigraph.Store,
+    sparql: str,
+    dataset: _Dataset,
+    choose: Callable[[ResultKind], Format],
+    limit: int | None,
 ) -> QueryResult:
     """Run a guarded query and serialize its answer in the best accepted format."""
     try:
@@ -187,7 +216,7 @@ def _evaluate(
             named_graphs=dataset.named_graphs,
         )
         kind: ResultKind = "rdf" if isinstance(answer, pyoxigraph.QueryTriples) else "results"
-        fmt = _answer_format(accept, kind)
+        fmt = choose(kind)
         body = _serialize(answer, fmt, limit)
     except SyntaxError as exc:
         raise QueryError(f"syntax error: {exc}") from exc

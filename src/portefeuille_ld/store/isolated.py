@@ -11,6 +11,9 @@ of workers starts on the new release; once all are ready, new calls go to them, 
 flight finish on the old ones, and the old workers stop when the last of those returns.
 No request fails or waits for the switch.
 
+`query_async` is `query` for the event loop: the SPARQL endpoint awaits the worker's reply
+instead of blocking a thread of FastAPI's pool for it.
+
 >>> import tempfile
 >>> from pathlib import Path
 >>> from portefeuille_ld.store.sources import FilesSource
@@ -108,6 +111,21 @@ class IsolatedStore:
         """See `Store.query`; runs in a worker, within the time limit."""
         call = QueryCall.of(sparql, accept, tuple(default_graph_uris), tuple(named_graph_uris))
         return self._run(call, sparql)
+
+    async def query_async(
+        self,
+        sparql: str,
+        *,
+        accept: Format | str = "*/*",
+        default_graph_uris: Collection[str] = (),
+        named_graph_uris: Collection[str] = (),
+    ) -> QueryResult:
+        """`query` for a coroutine: waits on the event loop, with the same guard and limits."""
+        call = QueryCall.of(sparql, accept, tuple(default_graph_uris), tuple(named_graph_uris))
+        with self._using() as generation:
+            guard_query(sparql, known_graphs=generation.statistics.graph_iris)
+            reply = await generation.pool.run_async(call)
+        return reply.unwrap()
 
     def describe(self, iri: str, fmt: Format) -> bytes:
         """See `Store.describe`; runs in a worker, within the time limit."""

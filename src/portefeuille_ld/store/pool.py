@@ -6,33 +6,31 @@ the worker gets ``SIGKILL`` at the deadline (its CPU is free at once), the calle
 is replaced the same way. Callers wait for a free worker up to the time limit, and at most
 ``max_queued`` of them wait at once; the next gets `StoreBusy` (503 with ``Retry-After``).
 
-Each worker is a plain ``subprocess`` running only the worker's code (see
-`portefeuille_ld.store.worker`), connected by a socket pair; it exits by itself when the
-server's end closes, so none outlives the server.
+Each worker is a plain ``subprocess`` running only the worker's code
+(`portefeuille_ld.store.process.WorkerProcess`).
+
+Calls come from threads (`Pool.run`: the ``def`` routes FastAPI runs in its thread pool)
+or from coroutines on the event loop (`Pool.run_async`: the SPARQL endpoint), which wait
+for a worker and for its reply without taking a thread. Both kinds wait in one queue, in
+order: a worker set free is handed to the first waiter.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import os
-import select
-import socket
-import subprocess
-import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from pathlib import Path
 
-import portefeuille_ld
 from portefeuille_ld.errors import QueryTimeout, StoreBusy, StoreUnavailable
-from portefeuille_ld.store import worker
 from portefeuille_ld.store.base import StoreStatistics
+from portefeuille_ld.store.process import WorkerLost, WorkerProcess
 from portefeuille_ld.store.worker import Call, Reply, WorkerSpec
 
-__all__ = ["Pool", "PoolLimits", "WorkerProcess"]
+__all__ = ["START_TIMEOUT_S", "Pool", "PoolLimits"]
 
 log = logging.getLogger(__name__)
 
@@ -42,115 +40,32 @@ START_TIMEOUT_S = 120.0
 _REPLACE_ATTEMPTS = 3
 
 
-def _worker_environment() -> dict[str, str]:
-    """The server's environment, with this very package first on the import path."""
-    package_root = str(Path(portefeuille_ld.__file__).resolve().parents[1])
-    path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([package_root, *([path] if path else [])])}
+class _Waiter:
+    """A caller waiting for a worker: a thread (an event) or a coroutine (a future).
 
+    The pool hands it a worker under its lock (`process`); waking it only tells it to
+    look, so a worker handed at the very moment its waiter gives up is still taken.
+    """
 
-class _WorkerLost(Exception):
-    """The worker process died, or its pipe broke, during a call."""
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self.process: WorkerProcess | None = None
+        self.loop = loop
+        self.event = threading.Event()
+        self.future: asyncio.Future[None] | None = loop.create_future() if loop else None
 
-
-class WorkerProcess:
-    """One worker process and the parent's end of its pipe; used by one thread at a time."""
-
-    def __init__(self, spec: WorkerSpec) -> None:
-        ours, theirs = socket.socketpair()
+    def wake(self) -> None:
+        """Tell the waiter to look at `process` (from any thread)."""
+        if self.loop is None:
+            self.event.set()
+            return
         try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-c", worker.BOOT, str(theirs.fileno())],
-                pass_fds=[theirs.fileno()],
-                stdin=subprocess.DEVNULL,
-                env=_worker_environment(),
-            )
-        except BaseException:
-            ours.close()
-            raise
-        finally:
-            theirs.close()
-        self._conn = Connection(ours.detach())
-        self._poller = select.poll()  # Connection.poll costs ten times more per call
-        self._poller.register(self._conn.fileno(), select.POLLIN)
-        self._conn.send(spec)
+            self.loop.call_soon_threadsafe(self._wake_future)
+        except RuntimeError:
+            pass  # its loop is closed: nobody waits any more
 
-    @property
-    def pid(self) -> int:
-        """The worker's process id."""
-        return self._process.pid
-
-    def wait_ready(self, timeout_s: float) -> StoreStatistics:
-        """The statistics of the data, once the worker has opened it.
-
-        :raises StoreUnavailable: it failed to open the data, died, or took too long.
-        """
-        try:
-            if self._readable(timeout_s):
-                return worker.read_ready(self._conn)
-            problem = f"took more than {timeout_s:g} s to open the data"
-        except StoreUnavailable:
-            self.kill()
-            raise
-        except (EOFError, OSError):
-            problem = "stopped while opening the data"
-        self.kill()
-        raise StoreUnavailable(f"a query worker {problem} (exit code {self._process.returncode})")
-
-    def call(self, request: Call, timeout_s: float) -> Reply:
-        """Send ``request`` and wait for the reply; past ``timeout_s``, kill the worker.
-
-        :raises QueryTimeout: the worker ran out of time and was killed.
-        :raises _WorkerLost: the worker died or its pipe broke.
-        """
-        try:
-            self._conn.send(request)
-            if self._readable(timeout_s):
-                return worker.read_reply(self._conn)
-        except (EOFError, OSError) as exc:
-            self.kill()
-            raise _WorkerLost(f"exit code {self._process.returncode}") from exc
-        self.kill()
-        raise QueryTimeout(
-            f"the query ran longer than the time limit ({timeout_s:g} s) and was stopped:"
-            " make it more selective, add a LIMIT, or download a dump (/dumps)"
-        )
-
-    def _readable(self, timeout_s: float) -> bool:
-        """Wait until the worker wrote something (or closed its end), at most ``timeout_s``."""
-        return bool(self._poller.poll(max(0, int(timeout_s * 1000))))
-
-    def kill(self) -> None:
-        """Stop the worker at once (``SIGKILL``), wait for it to be gone, close the pipe.
-
-        Only its user may call this (another thread could be reading the pipe):
-        others call `interrupt`.
-        """
-        self.interrupt()
-        self._process.wait(timeout=5)
-        self._conn.close()
-
-    def interrupt(self) -> None:
-        """Send ``SIGKILL``: its user, reading the pipe, then sees it gone and cleans up."""
-        if self._process.poll() is None:
-            self._process.kill()
-
-    def request_exit(self) -> None:
-        """Ask an idle worker to exit (it does once it reads the request)."""
-        try:
-            self._conn.send(None)
-        except OSError:
-            pass  # already gone
-
-    def stop(self, *, requested: bool = False) -> None:
-        """Ask an idle worker to exit, unless ``requested`` already; kill it after a second."""
-        if not requested:
-            self.request_exit()
-        try:
-            self._process.wait(timeout=1)
-        except subprocess.TimeoutExpired:
-            pass
-        self.kill()
+    def _wake_future(self) -> None:
+        if self.future is not None and not self.future.done():
+            self.future.set_result(None)
 
 
 @dataclass(frozen=True)
@@ -167,10 +82,10 @@ class Pool:
 
     def __init__(self, spec: WorkerSpec, limits: PoolLimits) -> None:
         self._spec, self._limits = spec, limits
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._all: set[WorkerProcess] = set()
         self._idle: list[WorkerProcess] = []
-        self._waiting = 0
+        self._waiters: deque[_Waiter] = deque()
         self._closed = False
 
     def start(self) -> StoreStatistics:
@@ -186,7 +101,7 @@ class Pool:
             for w in workers:
                 w.kill()
             raise
-        with self._cond:
+        with self._lock:
             self._all.update(workers)
             self._idle.extend(workers)
         return statistics[0]
@@ -202,30 +117,54 @@ class Pool:
         process = self._acquire()
         try:
             reply = process.call(request, self._limits.timeout_s)
-        except (QueryTimeout, _WorkerLost) as exc:
-            self._discard(process)
-            if isinstance(exc, QueryTimeout):
-                raise
-            if self._closed:
-                raise StoreUnavailable("the server is stopping") from exc
-            message = f"the query worker stopped unexpectedly ({exc}); try again"
-            raise StoreUnavailable(message) from exc
+        except (QueryTimeout, WorkerLost) as exc:
+            raise self._lost(process, exc) from exc
         self._release(process)
         return reply
 
+    async def run_async(self, request: Call) -> Reply:
+        """`run`, waiting on the event loop (for a free worker, then for its reply).
+
+        A caller cancelled while its worker computes loses the worker: it is killed and
+        replaced, as after a timeout (its reply could not be told from the next one).
+        """
+        process = await self._acquire_async()
+        try:
+            reply = await process.call_async(request, self._limits.timeout_s)
+        except (QueryTimeout, WorkerLost) as exc:
+            raise self._lost(process, exc) from exc
+        except BaseException:
+            process.kill()
+            self._discard(process)
+            raise
+        self._release(process)
+        return reply
+
+    def _lost(self, process: WorkerProcess, exc: QueryTimeout | WorkerLost) -> Exception:
+        """What to raise once ``process`` timed out or died (it is replaced)."""
+        self._discard(process)
+        if isinstance(exc, QueryTimeout):
+            return exc
+        if self._closed:
+            return StoreUnavailable("the server is stopping")
+        return StoreUnavailable(f"the query worker stopped unexpectedly ({exc}); try again")
+
     def pids(self) -> tuple[int, ...]:
         """The process ids of the live workers."""
-        with self._cond:
+        with self._lock:
             return tuple(sorted(w.pid for w in self._all))
 
     def close(self) -> None:
         """Stop every worker: idle ones are asked to exit, busy ones are killed."""
-        with self._cond:
+        with self._lock:
             self._closed = True
             idle, busy = list(self._idle), [w for w in self._all if w not in self._idle]
             self._idle.clear()
             self._all.clear()
-            self._cond.notify_all()
+            waiters = list(self._waiters)
+            self._waiters.clear()
+        for waiter in waiters:
+            waiter.wake()  # with no worker: it sees the pool closed
         for process in busy:
             process.interrupt()  # their callers see them gone, and clean up
         _stop_all(idle)
@@ -234,35 +173,85 @@ class Pool:
         return WorkerProcess(self._spec)
 
     def _acquire(self) -> WorkerProcess:
-        with self._cond:
-            if not self._idle and self._waiting >= self._limits.max_queued:
-                raise StoreBusy(
-                    f"all {self._limits.workers} query workers are busy and"
-                    f" {self._waiting} requests wait already; try again in a moment"
-                )
-            self._waiting += 1
-            try:
-                ready = self._cond.wait_for(
-                    lambda: bool(self._idle) or self._closed, self._limits.timeout_s
-                )
-            finally:
-                self._waiting -= 1
+        waiter = self._idle_or_wait(None)
+        if isinstance(waiter, WorkerProcess):
+            return waiter
+        waiter.event.wait(self._limits.timeout_s)
+        return self._claim(waiter)
+
+    async def _acquire_async(self) -> WorkerProcess:
+        waiter = self._idle_or_wait(asyncio.get_running_loop())
+        if isinstance(waiter, WorkerProcess):
+            return waiter
+        assert waiter.loop is not None and waiter.future is not None
+        timer = waiter.loop.call_later(self._limits.timeout_s, waiter._wake_future)
+        try:
+            await waiter.future
+        except BaseException:  # cancelled: give back a worker handed meanwhile
+            with self._lock:
+                process = waiter.process
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+            if process is not None:
+                self._release(process)
+            raise
+        finally:
+            timer.cancel()
+        return self._claim(waiter)
+
+    def _idle_or_wait(self, loop: asyncio.AbstractEventLoop | None) -> WorkerProcess | _Waiter:
+        """An idle worker, or a place in the queue.
+
+        :raises StoreBusy: every worker is busy and ``max_queued`` callers wait already.
+        :raises StoreUnavailable: the pool is closed.
+        """
+        with self._lock:
             if self._closed:
                 raise StoreUnavailable("the server is stopping")
-            if not ready:
-                raise StoreBusy("every query worker stayed busy; try again in a moment")
-            return self._idle.pop()
+            if self._idle:
+                return self._idle.pop()
+            if len(self._waiters) >= self._limits.max_queued:
+                raise StoreBusy(
+                    f"all {self._limits.workers} query workers are busy and"
+                    f" {len(self._waiters)} requests wait already; try again in a moment"
+                )
+            waiter = _Waiter(loop)
+            self._waiters.append(waiter)
+            return waiter
+
+    def _claim(self, waiter: _Waiter) -> WorkerProcess:
+        """The worker handed to ``waiter`` once it woke up or gave up waiting.
+
+        :raises StoreBusy: none was handed in time.
+        :raises StoreUnavailable: the pool closed meanwhile.
+        """
+        with self._lock:
+            if waiter.process is not None:
+                return waiter.process
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+            if self._closed:
+                raise StoreUnavailable("the server is stopping")
+        raise StoreBusy("every query worker stayed busy; try again in a moment")
+
+    def _give(self, process: WorkerProcess) -> None:
+        """Hand ``process`` to the first waiter, else make it idle (under the lock)."""
+        if self._waiters:
+            waiter = self._waiters.popleft()
+            waiter.process = process
+            waiter.wake()
+        else:
+            self._idle.append(process)
 
     def _release(self, process: WorkerProcess) -> None:
-        with self._cond:
+        with self._lock:
             if not self._closed:
-                self._idle.append(process)
-                self._cond.notify()
+                self._give(process)
                 return
         process.stop()
 
     def _discard(self, process: WorkerProcess) -> None:
-        with self._cond:
+        with self._lock:
             self._all.discard(process)
             if self._closed:
                 return
@@ -278,11 +267,10 @@ class Pool:
                 log.error("cannot start a query worker (attempt %d): %s", attempt, exc)
                 time.sleep(1)
                 continue
-            with self._cond:
+            with self._lock:
                 if not self._closed:
                     self._all.add(process)
-                    self._idle.append(process)
-                    self._cond.notify()
+                    self._give(process)
                     return
             process.stop()
             return

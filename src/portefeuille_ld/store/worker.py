@@ -10,7 +10,8 @@ into memory), then serves calls one at a time on one socket, read and written as
 - worker → parent, once: ``("ready", StoreStatistics)`` or ``("failed", message)``;
 - parent → worker: a `QueryCall` or a `DescribeCall` (small, pickled); ``None`` to exit;
 - worker → parent: a header then the body, raw bytes (``send_bytes``: never pickled, no
-  per-row Python), or an error header (see `read_reply`).
+  per-row Python), or both in one message when the body is small (`INLINE_MAX`: one
+  write and one wake-up instead of two), or an error header (see `read_reply`).
 
 The worker runs every query through the same `EmbeddedStore`, whose guard refuses updates,
 ``SERVICE`` and unknown ``FROM`` graphs before anything runs: no path reaches pyoxigraph
@@ -50,6 +51,7 @@ from portefeuille_ld.store.ondisk import load_files, open_read_only
 
 __all__ = [
     "BOOT",
+    "INLINE_MAX",
     "Call",
     "DescribeCall",
     "QueryCall",
@@ -110,7 +112,9 @@ class DescribeCall(NamedTuple):
 
 Call = QueryCall | DescribeCall
 
-_OK, _ERROR = b"o", b"e"
+_OK, _INLINE, _ERROR = b"o", b"i", b"e"
+INLINE_MAX = 64 * 1024
+"""Bodies up to this size travel in the header's message."""
 _KINDS: dict[bytes, ResultKind] = {b"r": "results", b"g": "rdf"}
 _KIND_CODES = {kind: code for code, kind in _KINDS.items()}
 _ERRORS: dict[str, type[PortefeuilleError]] = {
@@ -150,9 +154,14 @@ def read_reply(conn: Connection) -> Reply:
     """Receive one reply (raises `EOFError` or `OSError` if the worker is gone).
 
     A reply is a header, ``o`` + kind + media type or ``e`` + JSON error, then for ``o``
-    the body: raw bytes both, never pickled.
+    the body: raw bytes both, never pickled. A small answer is one message: ``i`` + kind
+    + the media type's length (one byte) + media type + body.
     """
     header = conn.recv_bytes()
+    if header[:1] == _INLINE:
+        end = 3 + header[2]
+        result = QueryResult(header[end:], header[3:end].decode(), _KINDS[header[1:2]])
+        return Reply(result)
     if header[:1] == _OK:
         kind: ResultKind = _KINDS[header[1:2]]
         return Reply(QueryResult(conn.recv_bytes(), header[2:].decode(), kind))
@@ -226,7 +235,13 @@ def _answer(conn: Connection, store: EmbeddedStore, call: Call) -> None:
         log.exception("the query worker failed on %r", call)
         _send_error(conn, "StoreError", f"the query worker failed: {exc}")
         return
-    conn.send_bytes(_OK + _KIND_CODES[result.kind] + result.media_type.encode())
+    kind, media_type = _KIND_CODES[result.kind], result.media_type.encode()
+    if len(result.body) <= INLINE_MAX and len(media_type) < 256:
+        conn.send_bytes(
+            b"".join((_INLINE, kind, bytes((len(media_type),)), media_type, result.body))
+        )
+        return
+    conn.send_bytes(_OK + kind + media_type)
     conn.send_bytes(result.body)
 
 

@@ -19,7 +19,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from starlette.middleware.cors import CORSMiddleware
 
 from portefeuille_ld import __version__
 from portefeuille_ld.settings import Settings
@@ -30,10 +29,9 @@ from portefeuille_ld.store.remote import RemoteStore
 from portefeuille_ld.store.sources import DataSource, FilesSource, ReleaseSource
 from portefeuille_ld.web import errors
 from portefeuille_ld.web.caching import Caching
-from portefeuille_ld.web.middleware import HeadAsGet, VaryAccept
+from portefeuille_ld.web.middleware import Edge
 from portefeuille_ld.web.release import Releases
 from portefeuille_ld.web.routers import dumps, home, metadata, resources, sparql
-from portefeuille_ld.web.security import SecureHeaders
 
 __all__ = ["create_app", "dataset_path", "open_store"]
 
@@ -126,14 +124,5 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(dumps.router)
     app.include_router(metadata.router)
     app.add_middleware(Caching, settings=settings)
-    app.add_middleware(HeadAsGet)
-    app.add_middleware(VaryAccept)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "HEAD", "POST"],
-        allow_headers=["Accept", "Accept-Language", "Content-Type"],
-        max_age=86_400,
-    )
-    app.add_middleware(SecureHeaders)
+    app.add_middleware(Edge)
     return app

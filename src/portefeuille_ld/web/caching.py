@@ -18,6 +18,11 @@ strong tags from their SHA-256). A request whose ``If-None-Match`` holds the tag
 the same release answers the same request the same way. Without a release, or when the
 server answers from files given on the command line (``serve --data``), nothing is added.
 
+A file of the release (``/dumps/{name}``) has strong tags of its own; a conditional
+request for one is answered here too, before any routing, with the headers the route
+would send (`portefeuille_ld.web.downloads.FileVersion`): a CDN or a mirror revalidating
+dumps costs a table lookup and an ``lstat``. Anything else goes on to the route.
+
 >>> tag = entity_tag("95bf6fdd3676ae20", RequestKey("/sparql", "query=ASK%7B%7D", "", "", ""))
 >>> tag
 'W/"95bf6fdd3676ae20-6f34a3f5d9b93917"'
@@ -34,8 +39,10 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portefeuille_ld.errors import ResourceNotFound
 from portefeuille_ld.settings import Settings
-from portefeuille_ld.web.release import get_releases
+from portefeuille_ld.web.downloads import FileVersion, is_not_modified
+from portefeuille_ld.web.release import Release, get_releases
 
 __all__ = ["Caching", "RequestKey", "entity_tag", "matches"]
 
@@ -88,29 +95,32 @@ class Caching:
         self.cache_control = f"public, max-age={settings.cache_max_age_s}"
         self.enabled = not settings.data_files
 
-    def _version(self, scope: Scope) -> str | None:
-        release = get_releases(Request(scope)).current()
-        return release.id if release is not None else None
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not self.enabled:
             await self.app(scope, receive, send)
             return
-        version = self._version(scope)
-        if version is None:
+        release = get_releases(Request(scope)).current()
+        if release is None:
             await self.app(scope, receive, send)
             return
-        tag = entity_tag(version, RequestKey.of(scope))
-        if_none_match = Headers(scope=scope).get("if-none-match")
-        if if_none_match is not None and matches(if_none_match, tag):
-            await self._not_modified(send, tag)
+        name = _dump_name(scope["path"])
+        if name is not None:
+            if not await _revalidate_dump(release, name, scope, send):
+                await self.app(scope, receive, send)
             return
+        if_none_match = Headers(scope=scope).get("if-none-match")
+        if if_none_match is not None:
+            tag = entity_tag(release.id, RequestKey.of(scope))
+            if matches(if_none_match, tag):
+                await self._not_modified(send, tag)
+                return
+        asked = dict(scope)  # the key is of the request as it came in, computed on a 200
 
         async def send_tagged(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] == 200:
                 headers = MutableHeaders(scope=message)
                 if "etag" not in headers:
-                    headers["ETag"] = tag
+                    headers["ETag"] = entity_tag(release.id, RequestKey.of(asked))
                     headers.setdefault("Cache-Control", self.cache_control)
                     if "content-language" in headers:
                         headers.add_vary_header("Accept-Language")
@@ -125,3 +135,39 @@ class Caching:
         headers["Vary"] = "Accept, Accept-Language"
         await send({"type": "http.response.start", "status": 304, "headers": headers.raw})
         await send({"type": "http.response.body", "body": b""})
+
+
+_DUMPS = "/dumps/"
+_SUMS = "SHA256SUMS"
+
+
+def _dump_name(path: str) -> str | None:
+    """The name in ``/dumps/{name}`` (the route's path segment), else None.
+
+    >>> _dump_name("/dumps/portefeuille.nt"), _dump_name("/dumps/"), _dump_name("/dumps/a/b")
+    ('portefeuille.nt', None, None)
+    """
+    if not path.startswith(_DUMPS):
+        return None
+    name = path[len(_DUMPS) :]
+    return name if name and "/" not in name else None
+
+
+async def _revalidate_dump(release: Release, name: str, scope: Scope, send: Send) -> bool:
+    """Answer 304 to a conditional request for a current file; False to let the route answer.
+
+    ``SHA256SUMS`` is not a listed file: its route answers it.
+    """
+    headers = Headers(scope=scope)
+    if name == _SUMS or ("if-none-match" not in headers and "if-modified-since" not in headers):
+        return False
+    try:
+        version = FileVersion.of(release, name, headers.get("accept-encoding"))
+    except ResourceNotFound:
+        return False
+    if not is_not_modified(headers, version.etag, version.modified):
+        return False
+    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in version.headers().items()]
+    await send({"type": "http.response.start", "status": 304, "headers": raw})
+    await send({"type": "http.response.body", "body": b""})
+    return True

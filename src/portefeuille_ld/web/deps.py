@@ -30,5 +30,15 @@ def get_store(request: Request) -> Store:
     return store
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-StoreDep = Annotated[Store, Depends(get_store)]
+async def _settings(request: Request) -> Settings:
+    return get_settings(request)
+
+
+async def _store(request: Request) -> Store:
+    return get_store(request)
+
+
+# FastAPI runs a ``def`` dependency in its thread pool, a thread hop per dependency and
+# request: these read a Python attribute, so they are ``async`` and run on the loop.
+SettingsDep = Annotated[Settings, Depends(_settings)]
+StoreDep = Annotated[Store, Depends(_store)]

@@ -2,7 +2,9 @@
 
 Each file has a strong ``ETag`` from the manifest's SHA-256, and another one for its
 gzip variant (``"<sha256>-gzip"``); revalidation with ``If-None-Match`` (which wins) or
-``If-Modified-Since`` gets a 304. Pure functions of headers and manifest entries.
+``If-Modified-Since`` gets a 304. `FileVersion` is what a request for one file of a
+release gets (its validators and headers): the ``/dumps/{name}`` route and the caching
+layer, which answers revalidations before any routing, share it.
 
 >>> from portefeuille_ld.pipeline.manifest import FileEntry
 >>> entry = FileEntry("portefeuille.nt", "application/n-triples", 10, "ab" * 32)
@@ -15,21 +17,29 @@ True
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
 
 from portefeuille_ld.pipeline.manifest import FileEntry
+from portefeuille_ld.web.release import Release
 
 __all__ = [
     "CACHE_CONTROL",
+    "DESCRIBED_BY",
     "INLINE_FILES",
+    "FileVersion",
     "accepts_gzip",
     "content_disposition",
     "content_type",
     "entity_tag",
+    "file_headers",
     "http_date",
     "is_not_modified",
 ]
+
+DESCRIBED_BY = '</dataset>; rel="describedby"'
 
 CACHE_CONTROL = "public, max-age=3600"
 """A release never changes, but ``current`` may move to a new one: revalidate hourly."""
@@ -139,3 +149,44 @@ def is_not_modified(headers: Mapping[str, str], etag: str, modified: datetime) -
     if since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     return modified <= since
+
+
+def file_headers(name: str, etag: str, modified: datetime) -> dict[str, str]:
+    """The headers of a release's file, on a 200 as on a 304."""
+    return {
+        "ETag": etag,
+        "Last-Modified": http_date(modified),
+        "Cache-Control": CACHE_CONTROL,
+        "Vary": "Accept-Encoding",
+        "Link": DESCRIBED_BY,
+        "Content-Disposition": content_disposition(name),
+    }
+
+
+@dataclass(frozen=True)
+class FileVersion:
+    """One listed file of a release, as a request with this ``Accept-Encoding`` gets it."""
+
+    entry: FileEntry
+    path: Path
+    gzip: bool
+    modified: datetime
+
+    @classmethod
+    def of(cls, release: Release, name: str, accept_encoding: str | None) -> FileVersion:
+        """The file ``name`` of ``release``, checked on disk (`Release.open_path`).
+
+        :raises ResourceNotFound: ``name`` is not a listed regular file of the release.
+        """
+        entry, path, mtime = release.open_path(name)
+        modified = datetime.fromtimestamp(mtime, UTC)
+        return cls(entry, path, accepts_gzip(accept_encoding), modified)
+
+    @property
+    def etag(self) -> str:
+        """Its strong entity tag (the gzip variant has its own)."""
+        return entity_tag(self.entry, gzip=self.gzip)
+
+    def headers(self) -> dict[str, str]:
+        """Its headers, on a 200 as on a 304."""
+        return file_headers(self.entry.name, self.etag, self.modified)

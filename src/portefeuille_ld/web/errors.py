@@ -130,7 +130,7 @@ def _allowed_methods(request: Request) -> str:
     if not allowed:  # no route: a mount refused it, and `/static` answers GET alone
         allowed.add("GET")
     if "GET" in allowed:
-        allowed.add("HEAD")  # answered by `middleware.HeadAsGet`
+        allowed.add("HEAD")  # answered by `middleware.Edge`
     return ", ".join(sorted(allowed))
 
 
@@ -160,7 +160,7 @@ async def _on_disconnect(request: Request, exc: Exception) -> Response:
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
     detail = "the server failed to answer; this is a bug"
-    # Sent by Starlette's outermost middleware, around `security.SecureHeaders`.
+    # Sent by Starlette's outermost middleware, around `middleware.Edge`.
     return problem_response(request, 500, detail, security_headers(request.url.path))
 
 

@@ -1,8 +1,8 @@
 """The published release the server reads files from, and what is derived from it once.
 
 ``out_dir/current`` points to ``releases/<id>/`` (see `portefeuille_ld.pipeline.publish`).
-`Releases.current` follows that link on every request (a ``readlink``) but reads the
-release's ``manifest.json`` only when the link moves; values derived from a release
+`Releases.current` follows that link on every request (a ``readlink``) but resolves it
+and reads the release's ``manifest.json`` only when the link moves; values derived from a release
 (precompressed dumps, the home page's figures) are computed once per release by
 `Releases.derived` and dropped when the release changes.
 
@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, TypeVar, cast
 
@@ -82,7 +83,11 @@ class Release:
 
     def entry(self, name: str) -> FileEntry | None:
         """The entry of a downloadable file, by exact name; None for any other name."""
-        return next((f for f in self.files if f.name == name), None)
+        return self._by_name.get(name)
+
+    @cached_property
+    def _by_name(self) -> dict[str, FileEntry]:
+        return {f.name: f for f in self.files}
 
     def open_path(self, name: str) -> tuple[FileEntry, Path, int]:
         """A listed file's entry, path and modification time, checked on disk.
@@ -108,6 +113,8 @@ class Release:
 @dataclass
 class _Cached:
     release: Release
+    located: Path | None = None
+    """What ``locate`` answered for this release, unresolved: the key of the fast path."""
     derived: dict[str, object] = field(default_factory=dict)
 
 
@@ -126,14 +133,22 @@ class Releases:
         self._cached: _Cached | None = None
 
     def current(self) -> Release | None:
-        """The current release, or None before the first build."""
-        directory = self._locate()
-        if directory is None:
+        """The current release, or None before the first build.
+
+        The path ``locate`` answers is resolved (``realpath``: a system call per
+        component) only when it differs from the last one.
+        """
+        located = self._locate()
+        if located is None:
             return None
-        directory = directory.resolve()
+        cached = self._cached  # one read: another thread may replace it meanwhile
+        if cached is not None and cached.located == located:
+            return cached.release
+        directory = located.resolve()
         with self._lock:
             if self._cached is None or self._cached.release.directory != directory:
                 self._cached = _Cached(Release.load(directory))
+            self._cached.located = located
             return self._cached.release
 
     def derived(self, release: Release, key: str, compute: Callable[[Release], T]) -> T:
@@ -156,8 +171,11 @@ _INIT = threading.Lock()
 def get_releases(request: Request) -> Releases:
     """The app's `Releases`, created on first use from the settings' ``out_dir``."""
     state = request.app.state
+    releases: Releases | None = getattr(state, "releases", None)
+    if releases is not None:
+        return releases
     with _INIT:
-        releases: Releases | None = getattr(state, "releases", None)
+        releases = getattr(state, "releases", None)
         if releases is None:
             releases = Releases(get_settings(request).out_dir)
             state.releases = releases
@@ -175,5 +193,15 @@ def require_release(releases: Annotated[Releases, Depends(get_releases)]) -> Rel
     return release
 
 
-ReleaseDep = Annotated[Release, Depends(require_release)]
-ReleasesDep = Annotated[Releases, Depends(get_releases)]
+async def _releases(request: Request) -> Releases:
+    return get_releases(request)
+
+
+async def _release(request: Request) -> Release:
+    return require_release(get_releases(request))
+
+
+# ``async``, so FastAPI calls them on the loop and not in a thread (see `deps`): the
+# release is read from disk once per release, then it is a ``readlink`` at most.
+ReleaseDep = Annotated[Release, Depends(_release)]
+ReleasesDep = Annotated[Releases, Depends(_releases)]

@@ -1,8 +1,8 @@
 """Security headers on every response, and a request head checked before anything reads it.
 
-`SecureHeaders` is an ASGI middleware; it adds `security_headers` to each response the
-app sends (pages, RDF, dumps, problems, CORS preflights) unless the response set its
-own, and refuses with a problem body, before any route runs:
+`portefeuille_ld.web.middleware.Edge` adds `security_headers` to each response the app
+sends (pages, RDF, dumps, problems, CORS preflights) unless the response set its own,
+and refuses with a problem body (`check_head`), before any route runs:
 
 - a request with more than `MAX_HEADERS` header fields, a field longer than
   `MAX_FIELD_BYTES` or all of them longer than `MAX_HEADER_BYTES` (431): content
@@ -31,10 +31,6 @@ from __future__ import annotations
 
 import re
 
-from starlette.datastructures import MutableHeaders
-from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 __all__ = [
     "APP_POLICY",
     "DOCS_PATHS",
@@ -42,7 +38,6 @@ __all__ = [
     "MAX_FIELD_BYTES",
     "MAX_HEADERS",
     "MAX_HEADER_BYTES",
-    "SecureHeaders",
     "check_head",
     "security_headers",
 ]
@@ -135,35 +130,3 @@ def check_head(headers: list[tuple[bytes, bytes]]) -> tuple[int, str] | None:
         shown = hosts[0].decode("latin-1")[:100]
         return 400, f"the Host header is not a host name with an optional port: {shown!r}"
     return None
-
-
-class SecureHeaders:
-    """Check the request head, then add `security_headers` to the response."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        added = security_headers(scope["path"])
-
-        async def send_secured(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in added.items():
-                    if name not in headers:
-                        headers[name] = value
-            await send(message)
-
-        refusal = check_head(scope["headers"])
-        if refusal is None:
-            await self.app(scope, receive, send_secured)
-            return
-        # `errors` builds every problem body, and imports this module for its own headers.
-        from portefeuille_ld.web.errors import problem_response
-
-        status, detail = refusal
-        response = problem_response(Request(scope), status, detail)
-        await response(scope, receive, send_secured)

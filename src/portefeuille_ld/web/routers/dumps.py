@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 
 from portefeuille_ld.errors import StoreUnavailable
@@ -23,31 +23,19 @@ from portefeuille_ld.pipeline.manifest import FileEntry
 from portefeuille_ld.web import downloads
 from portefeuille_ld.web.i18n import Lang
 from portefeuille_ld.web.pages import Choice, choose_page_format, human_size
-from portefeuille_ld.web.release import Release, ReleaseDep, ReleasesDep
+from portefeuille_ld.web.release import Release, ReleaseDep, get_releases, require_release
 from portefeuille_ld.web.templating import render, request_language
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["Dumps"])
 
-DESCRIBED_BY = '</dataset>; rel="describedby"'
 SUMS = "SHA256SUMS"
 _FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "The file, gzip-encoded when accepted."},
     304: {"description": "The cached copy (same ETag, or not modified since) is current."},
     404: {"description": "No file of the current release has this name."},
 }
-
-
-def _headers(name: str, etag: str, modified: datetime) -> dict[str, str]:
-    return {
-        "ETag": etag,
-        "Last-Modified": downloads.http_date(modified),
-        "Cache-Control": downloads.CACHE_CONTROL,
-        "Vary": "Accept-Encoding",
-        "Link": DESCRIBED_BY,
-        "Content-Disposition": downloads.content_disposition(name),
-    }
 
 
 def _compressed(path: Path, entry: FileEntry) -> bytes:
@@ -61,24 +49,32 @@ def _compressed(path: Path, entry: FileEntry) -> bytes:
 def checksums(release: ReleaseDep) -> Response:
     """The SHA-256 of every file, in the format ``sha256sum --check`` reads."""
     body = "".join(f"{f.sha256}  {f.name}\n" for f in release.files)
-    headers = _headers(SUMS, f'"{hashlib.sha256(body.encode()).hexdigest()}"', release.published)
+    headers = downloads.file_headers(
+        SUMS, f'"{hashlib.sha256(body.encode()).hexdigest()}"', release.published
+    )
     del headers["Vary"]
     return PlainTextResponse(body, headers=headers)
 
 
 @router.get("/dumps/{name}", name="dump", responses=_FILE_RESPONSES)
-def dump(name: str, request: Request, release: ReleaseDep, releases: ReleasesDep) -> Response:
-    """One file of the current release, by its exact name."""
-    entry, path, mtime = release.open_path(name)
-    compress = downloads.accepts_gzip(request.headers.get("accept-encoding"))
-    etag = downloads.entity_tag(entry, gzip=compress)
-    modified = datetime.fromtimestamp(mtime, UTC)
-    headers = _headers(entry.name, etag, modified)
-    if downloads.is_not_modified(request.headers, etag, modified):
+async def dump(name: str, request: Request) -> Response:
+    """One file of the current release, by its exact name.
+
+    ``async``, with no dependency to solve: it costs one ``lstat`` on the event loop; the
+    first gzip of a file runs in the thread pool. Revalidations are answered before any
+    routing, by `portefeuille_ld.web.caching.Caching`, the same way.
+    """
+    releases = get_releases(request)
+    release = require_release(releases)
+    version = downloads.FileVersion.of(release, name, request.headers.get("accept-encoding"))
+    entry, path, headers = version.entry, version.path, version.headers()
+    if downloads.is_not_modified(request.headers, version.etag, version.modified):
         return Response(status_code=304, headers=headers)
     media_type = downloads.content_type(entry.media_type)
-    if compress:
-        body = releases.derived(release, f"gzip:{name}", lambda _: _compressed(path, entry))
+    if version.gzip:
+        body = await run_in_threadpool(
+            releases.derived, release, f"gzip:{name}", lambda _: _compressed(path, entry)
+        )
         headers["Content-Encoding"] = "gzip"
         return Response(body, media_type=media_type, headers=headers)
     return FileResponse(path, headers=headers, media_type=media_type, stat_result=path.lstat())
@@ -115,7 +111,7 @@ def _index_rows(release: Release, lang: Lang) -> list[dict[str, object]]:
 )
 def index(request: Request, release: ReleaseDep) -> Response:
     """The files of the current release with their sizes and SHA-256 (HTML or JSON)."""
-    headers = {"Link": DESCRIBED_BY, "Cache-Control": downloads.CACHE_CONTROL}
+    headers = {"Link": downloads.DESCRIBED_BY, "Cache-Control": downloads.CACHE_CONTROL}
     if choose_page_format(request) is Choice.JSON:
         return JSONResponse(_index_json(release), headers=headers)
     lang = request_language(request)

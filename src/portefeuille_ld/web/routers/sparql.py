@@ -2,7 +2,9 @@
 
 GET with ``query=``, POST as a form or as ``application/sparql-query``; the answer's
 format comes from ``format=`` or ``Accept``. GET without a query returns the service
-description. Handlers are ``def``: FastAPI runs them in its thread pool.
+description. Handlers are ``async`` and read the app's state directly (no dependency to
+solve): with the server's `IsolatedStore`, a query waits for its worker on the event loop,
+with no thread; any other store, and the service description, run in the thread pool.
 
 The query is never parsed here: the store parses and runs it (in a worker process that can
 be stopped, see `portefeuille_ld.store.isolated`) and picks the answer's format from what
@@ -12,18 +14,20 @@ the client accepts, since only the parse tells whether a query answers results o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from portefeuille_ld.errors import QueryError
 from portefeuille_ld.formats import HTML, Format, formats_of_kind, from_media_type, from_name
 from portefeuille_ld.settings import Settings
-from portefeuille_ld.store.base import Store
+from portefeuille_ld.store.base import QueryResult, Store
+from portefeuille_ld.store.isolated import IsolatedStore
 from portefeuille_ld.web.conneg import negotiate
-from portefeuille_ld.web.deps import SettingsDep, StoreDep
+from portefeuille_ld.web.deps import get_settings, get_store
 from portefeuille_ld.web.query_page import render_query_page
 from portefeuille_ld.web.service_description import serialize_description
 from portefeuille_ld.web.sparql_protocol import (
@@ -130,18 +134,32 @@ def _accept(request: Request, requested: str | None) -> str:
     return ", ".join(f.media_type for f in named)
 
 
-def _answer(request: Request, store: Store, settings: Settings, ask: ProtocolRequest) -> Response:
+async def _answer(request: Request, ask: ProtocolRequest) -> Response:
+    settings = get_settings(request)
     if len(ask.query) > settings.max_query_length:
         raise QueryError(
             f"the query has {len(ask.query)} characters, more than {settings.max_query_length}"
         )
-    result = store.query(
+    result = await _query(get_store(request), ask, _accept(request, ask.format))
+    return Response(result.body, media_type=result.content_type)
+
+
+async def _query(store: Store, ask: ProtocolRequest, accept: str) -> QueryResult:
+    """The store's answer: awaited on the event loop from worker processes, else in a thread."""
+    if isinstance(store, IsolatedStore):
+        return await store.query_async(
+            ask.query,
+            accept=accept,
+            default_graph_uris=ask.default_graph_uris,
+            named_graph_uris=ask.named_graph_uris,
+        )
+    return await run_in_threadpool(
+        store.query,
         ask.query,
-        accept=_accept(request, ask.format),
+        accept=accept,
         default_graph_uris=ask.default_graph_uris,
         named_graph_uris=ask.named_graph_uris,
     )
-    return Response(result.body, media_type=result.content_type)
 
 
 def _describe_service(request: Request, store: Store, settings: Settings) -> Response:
@@ -154,7 +172,7 @@ def _describe_service(request: Request, store: Store, settings: Settings) -> Res
     return Response(body, media_type=fmt.content_type)
 
 
-async def _read_body(request: Request, settings: SettingsDep) -> bytes:
+async def _read_body(request: Request, settings: Settings) -> bytes:
     """The request body, refused (413) once it outgrows what a query may need.
 
     The limit is 16 bytes per character of `Settings.max_query_length` (a form encodes a
@@ -176,12 +194,13 @@ async def _read_body(request: Request, settings: SettingsDep) -> bytes:
 @router.get(
     "/sparql", name="sparql", responses=RESPONSES, openapi_extra={"parameters": _PARAMETERS}
 )
-def sparql_get(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+async def sparql_get(request: Request) -> Response:
     """Answer a query sent as ``?query=``; without one, describe the service."""
     params = _params(request)
     if not is_query_request(params):
-        return _describe_service(request, store, settings)
-    return _answer(request, store, settings, from_params(params))
+        store, settings = get_store(request), get_settings(request)
+        return await run_in_threadpool(_describe_service, request, store, settings)
+    return await _answer(request, from_params(params))
 
 
 @router.post(
@@ -189,12 +208,8 @@ def sparql_get(request: Request, store: StoreDep, settings: SettingsDep) -> Resp
     responses={**RESPONSES, 415: {"description": "Not a form nor a query.", **_PROBLEM}},
     openapi_extra={"requestBody": _POST_BODY, "parameters": _PARAMETERS[1:]},
 )
-def sparql_post(
-    request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
-    body: Annotated[bytes, Depends(_read_body)],
-) -> Response:
+async def sparql_post(request: Request) -> Response:
     """Answer a query sent as a form (``query=``) or as an ``application/sparql-query`` body."""
+    body = await _read_body(request, get_settings(request))
     ask = from_post(request.headers.get("content-type"), body, _params(request))
-    return _answer(request, store, settings, ask)
+    return await _answer(request, ask)
