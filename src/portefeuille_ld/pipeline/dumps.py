@@ -166,7 +166,25 @@ class _SortedLongTurtle(LongTurtleSerializer):
     (``5`` and ``"5"^^xsd:positiveInteger``) compare neither way: their order would then
     follow the store's set iteration, which changes with the hash seed. It also puts the
     subjects nobody refers to first; sorting them by IRI groups them by kind instead.
+
+    rdflib computes each IRI's prefixed name again at every use, and caches neither the
+    IRIs without a prefix (most subjects and objects) nor the escaping: `get_pname` is
+    memoized. That is exact because `turtle` binds every prefix before writing, so the
+    answer for an IRI cannot change while the serializer runs.
     """
+
+    def __init__(self, store: Graph) -> None:
+        super().__init__(store)  # type: ignore[no-untyped-call]
+        self._pnames: dict[tuple[Node, bool], str | None] = {}
+
+    def get_pname(self, uri: Node, gen_prefix: bool = True) -> str | None:
+        key = (uri, gen_prefix)
+        try:
+            return self._pnames[key]
+        except KeyError:
+            pname: str | None = super().get_pname(uri, gen_prefix)  # type: ignore[no-untyped-call]
+            self._pnames[key] = pname
+            return pname
 
     def orderSubjects(self) -> list[Node]:
         subjects: list[Node] = super().orderSubjects()  # also marks the top-level classes
@@ -196,7 +214,7 @@ def turtle(graph: Graph, *, prefixes: Mapping[str, str]) -> bytes:
     Blank nodes should be `canonical` first. Predicates outside `prefixes` get
     ``ns1``, ``ns2``… in the order of their IRIs.
     """
-    out = Graph(bind_namespaces="none")
+    out = Graph(store="SimpleMemory", bind_namespaces="none")
     for prefix, namespace in sorted(prefixes.items()):
         out.bind(prefix, namespace)
     for triple in graph:
@@ -208,5 +226,5 @@ def turtle(graph: Graph, *, prefixes: Mapping[str, str]) -> bytes:
             except ValueError:
                 continue  # no namespace to split off: written as a full IRI
     stream = io.BytesIO()
-    _SortedLongTurtle(out).serialize(stream)  # type: ignore[no-untyped-call]
+    _SortedLongTurtle(out).serialize(stream)
     return stream.getvalue().strip() + b"\n"
