@@ -18,9 +18,13 @@ __all__ = ["map_portfolio"]
 _KIND_CLASS = {"programme": PF.Programme, "project": PF.Project, "deployment": PF.Deployment}
 
 
-def map_portfolio(portfolio: Portfolio, iris: Iris) -> Graph:
-    """The edition's graph: edition, entries, initiatives, organizations, legal texts."""
-    graph = Graph()
+def map_portfolio(portfolio: Portfolio, iris: Iris, *, into: Graph | None = None) -> Graph:
+    """The edition's graph: edition, entries, initiatives, organizations, legal texts.
+
+    The triples are added to `into` when given (e.g. a named graph of a dataset, to save
+    copying them there), else to a new graph; the graph is returned.
+    """
+    graph = Graph() if into is None else into
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
     _Mapper(graph, portfolio, iris).map()
