@@ -235,8 +235,9 @@ class _SortedLongTurtle(LongTurtleSerializer):
 
     rdflib computes each IRI's prefixed name again at every use, and caches neither the
     IRIs without a prefix (most subjects and objects) nor the escaping: `get_pname` is
-    memoized. That is exact because `turtle` binds every prefix before writing, so the
-    answer for an IRI cannot change while the serializer runs.
+    memoized. That is exact because `turtle` binds a prefix for every predicate before
+    writing (objects and datatypes never get a generated one), so the answer for an IRI
+    cannot change while the serializer runs.
     """
 
     def __init__(self, store: Graph) -> None:
@@ -283,14 +284,16 @@ def turtle(graph: Graph, *, prefixes: Mapping[str, str]) -> bytes:
     out = Graph(store="SimpleMemory", bind_namespaces="none")
     for prefix, namespace in sorted(prefixes.items()):
         out.bind(prefix, namespace)
+    predicates: set[Node] = set()
     for triple in graph:
         out.add(triple)
-    for predicate in sorted({p for p in graph.predicates() if isinstance(p, URIRef)}):
-        if not any(predicate.startswith(ns) for ns in prefixes.values()):
-            try:
-                out.namespace_manager.compute_qname(predicate, generate=True)
-            except ValueError:
-                continue  # no namespace to split off: written as a full IRI
+        predicates.add(triple[1])
+    # Every prefix is bound here, in IRI order, before writing (see _SortedLongTurtle).
+    for predicate in sorted(p for p in predicates if isinstance(p, URIRef)):
+        try:
+            out.namespace_manager.compute_qname(predicate, generate=True)
+        except ValueError:
+            continue  # no namespace to split off: written as a full IRI
     stream = io.BytesIO()
     _SortedLongTurtle(out).serialize(stream)
     return stream.getvalue().strip() + b"\n"
