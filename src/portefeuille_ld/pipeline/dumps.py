@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import io
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ __all__ = [
     "turtle",
 ]
 
+_BATCH = 65_536
+"""Triples serialized at a time when writing a graph's lines."""
 _NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
@@ -92,14 +95,16 @@ def triples_of(graph: Graph) -> list[ox.Triple]:
 
     Each IRI is converted once: subjects, predicates and classes repeat many times.
     """
+    return list(_oxigraph_triples(graph))
+
+
+def _oxigraph_triples(graph: Graph) -> Iterator[ox.Triple]:
     iris: dict[URIRef, ox.NamedNode] = {}
-    result = []
     for s, p, o in graph:
         subject, predicate = _converted(s, iris), _converted(p, iris)
         if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
             raise ValueError(f"not a valid RDF triple: {s!r} {p!r}")
-        result.append(ox.Triple(subject, predicate, _converted(o, iris)))
-    return result
+        yield ox.Triple(subject, predicate, _converted(o, iris))
 
 
 def _converted(
@@ -131,12 +136,17 @@ class SortedTriples:
 
     @classmethod
     def of(cls, triples: Iterable[ox.Triple]) -> SortedTriples:
-        data = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES) or b""
-        return cls(tuple(sorted(set(data.split(b"\n")) - {b""})))
+        """Serialized a batch at a time: neither all the triples nor all the text at once."""
+        lines: set[bytes] = set()
+        remaining = iter(triples)
+        while batch := list(itertools.islice(remaining, _BATCH)):
+            lines.update((ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b"").split(b"\n"))
+        lines.discard(b"")
+        return cls(tuple(sorted(lines)))
 
     @classmethod
     def of_graph(cls, graph: Graph) -> SortedTriples:
-        return cls.of(triples_of(graph))
+        return cls.of(_oxigraph_triples(graph))
 
     @classmethod
     def union(cls, parts: Sequence[SortedTriples]) -> SortedTriples:
@@ -207,22 +217,27 @@ def rdf_xml(graph: SortedTriples, *, prefixes: Mapping[str, str]) -> bytes:
 
     :raises ValueError: if a predicate cannot be an XML element name.
     """
-    ordered = list(graph.triples())
-    for predicate in {t.predicate.value for t in ordered}:
+    for predicate in {t.predicate.value for t in graph.triples()}:
         if not _NCNAME.match(re.split(r"[#/]", predicate)[-1]):
             raise ValueError(f"RDF/XML cannot write the predicate <{predicate}>")
-    used = _used(prefixes, _iris(ordered))
-    return (ox.serialize(ordered, format=ox.RdfFormat.RDF_XML, prefixes=used) or b"") + b"\n"
+    used = _used(prefixes, _iris(graph.triples()))
+    written = ox.serialize(graph.triples(), format=ox.RdfFormat.RDF_XML, prefixes=used)
+    return (written or b"") + b"\n"
 
 
 def trig(graphs: Sequence[tuple[str, SortedTriples]], *, prefixes: Mapping[str, str]) -> bytes:
     """TriG: one block per named graph, in the given order, triples sorted within each."""
-    quads: list[ox.Quad] = []
-    for name, part in graphs:
-        graph = ox.NamedNode(name)
-        quads.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in part.triples())
-    used = _used(prefixes, _iris(q.triple for q in quads) | {name for name, _ in graphs})
-    return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=used) or b""
+    iris = {name for name, _ in graphs}
+    for _, part in graphs:
+        iris |= _iris(part.triples())
+
+    def quads() -> Iterator[ox.Quad]:
+        for name, part in graphs:
+            graph = ox.NamedNode(name)
+            for t in part.triples():
+                yield ox.Quad(t.subject, t.predicate, t.object, graph)
+
+    return ox.serialize(quads(), format=ox.RdfFormat.TRIG, prefixes=_used(prefixes, iris)) or b""
 
 
 class _SortedLongTurtle(LongTurtleSerializer):
