@@ -217,27 +217,22 @@ def rdf_xml(graph: SortedTriples, *, prefixes: Mapping[str, str]) -> bytes:
 
     :raises ValueError: if a predicate cannot be an XML element name.
     """
-    for predicate in {t.predicate.value for t in graph.triples()}:
+    ordered = list(graph.triples())
+    for predicate in {t.predicate.value for t in ordered}:
         if not _NCNAME.match(re.split(r"[#/]", predicate)[-1]):
             raise ValueError(f"RDF/XML cannot write the predicate <{predicate}>")
-    used = _used(prefixes, _iris(graph.triples()))
-    written = ox.serialize(graph.triples(), format=ox.RdfFormat.RDF_XML, prefixes=used)
-    return (written or b"") + b"\n"
+    used = _used(prefixes, _iris(ordered))
+    return (ox.serialize(ordered, format=ox.RdfFormat.RDF_XML, prefixes=used) or b"") + b"\n"
 
 
 def trig(graphs: Sequence[tuple[str, SortedTriples]], *, prefixes: Mapping[str, str]) -> bytes:
     """TriG: one block per named graph, in the given order, triples sorted within each."""
-    iris = {name for name, _ in graphs}
-    for _, part in graphs:
-        iris |= _iris(part.triples())
-
-    def quads() -> Iterator[ox.Quad]:
-        for name, part in graphs:
-            graph = ox.NamedNode(name)
-            for t in part.triples():
-                yield ox.Quad(t.subject, t.predicate, t.object, graph)
-
-    return ox.serialize(quads(), format=ox.RdfFormat.TRIG, prefixes=_used(prefixes, iris)) or b""
+    quads: list[ox.Quad] = []
+    for name, part in graphs:
+        graph = ox.NamedNode(name)
+        quads.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in part.triples())
+    used = _used(prefixes, _iris(q.triple for q in quads) | {name for name, _ in graphs})
+    return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=used) or b""
 
 
 class _SortedLongTurtle(LongTurtleSerializer):
