@@ -1,7 +1,8 @@
 """Synthetic datasets on disk, cached by generator version, seed and size.
 
 ``Dataset.prepare()`` writes ``data/`` (what `generate` makes) and publishes a release into
-``out/`` with the build's own functions (`map_portfolio`, `write_artifacts`, `publish`), so
+``out/`` with the build's own functions (`map_portfolio`, `write_artifacts`, `publish`,
+`write_disk_store`), so
 the server serves it exactly as it serves a real build. Validation is left out by default
 (the pipeline benchmark measures it; at 10k projects pyshacl alone takes many minutes):
 pass ``validate=True`` to run it too. An Oxigraph on-disk store of the same N-Quads is
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.generate import EDITION, GENERATOR_VERSION, write_dataset
+from portefeuille_ld.store.ondisk import DISK_STORE
 
 __all__ = ["Dataset", "default_work_dir"]
 
@@ -64,7 +66,7 @@ class Dataset:
         """Generate, publish and load whatever is missing (each step in a subprocess)."""
         if not (self.data_dir / EDITION / "source.toml").exists():
             write_dataset(self.data_dir, self.projects, seed=self.seed)
-        if publish and not self.nquads.exists():
+        if publish and not (self.nquads.parent / DISK_STORE).exists():
             subprocess.run(
                 [sys.executable, "-m", "bench.release", str(self.data_dir), str(self.out_dir)],
                 check=True,
@@ -95,33 +97,31 @@ def publish_release(data_dir: Path, out_dir: Path, *, validate: bool = False) ->
 
     from portefeuille_ld.iris import Iris
     from portefeuille_ld.namespaces import PREFIXES
-    from portefeuille_ld.pipeline.artifacts import write_artifacts
+    from portefeuille_ld.pipeline.artifacts import Manifest, write_artifacts
     from portefeuille_ld.pipeline.build import read_graph
     from portefeuille_ld.pipeline.editions import read_edition
     from portefeuille_ld.pipeline.mapping import map_portfolio
     from portefeuille_ld.pipeline.publish import publish
     from portefeuille_ld.pipeline.validate import validate as shacl
     from portefeuille_ld.settings import Settings
+    from portefeuille_ld.store.ondisk import write_disk_store
 
     settings = Settings()
     iris = Iris(settings.base_iri)
-    graph = map_portfolio(read_edition(data_dir / EDITION), iris)
     ontology, shapes = read_graph(settings.ontology_path), read_graph(settings.shapes_path)
     dataset = RdfDataset()
     for prefix, namespace in PREFIXES.items():
         dataset.bind(prefix, namespace)
-    for name, source in (
-        (iris.edition_graph(EDITION), graph),
-        (iris.ontology_graph(), ontology),
-        (iris.shapes_graph(), shapes),
-    ):
+    edition = dataset.graph(iris.edition_graph(EDITION))
+    graph = map_portfolio(read_edition(data_dir / EDITION), iris, into=edition)
+    for name, source in ((iris.ontology_graph(), ontology), (iris.shapes_graph(), shapes)):
         target = dataset.graph(name)
         for triple in source:
             target.add(triple)
     report = shacl(graph, shapes=shapes, ontology=ontology).graph if validate else Graph()
-    return publish(
-        out_dir,
-        lambda directory: write_artifacts(
+
+    def write(directory: Path) -> Manifest:
+        manifest = write_artifacts(
             dataset,
             directory,
             data_graphs=[iris.edition_graph(EDITION)],
@@ -130,8 +130,12 @@ def publish_release(data_dir: Path, out_dir: Path, *, validate: bool = False) ->
             report=report,
             base_iri=iris.base,
             build_date=BUILD_DATE,
-        ),
-    )
+        )
+        # As `build` does: the server opens this store instead of parsing the dump.
+        write_disk_store(directory / DISK_STORE, [directory / "portefeuille.nq"])
+        return manifest
+
+    return publish(out_dir, write)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 
 from portefeuille_ld import formats
@@ -167,23 +166,26 @@ def write_artifacts(
     extra = dict(extra_files or {})
     _check_options(base_iri, build_date, extra)
     graphs = _graphs(dataset, data_graphs, ontology_graph, shapes_graph)
-    union = Graph()
-    for graph in graphs.data.values():
-        union += graph
-    contents = {**_data_files(union), **_dataset_files(graphs)}
-    contents[REPORT_FILE] = dumps.turtle(dumps.canonical(report, salt="report"), prefixes=PREFIXES)
-    contents.update(extra)
-    entries = {name: FileEntry.of_bytes(name, media_type(name), c) for name, c in contents.items()}
+    entries: dict[str, FileEntry] = {}
+
+    def put(name: str, content: bytes) -> None:
+        """Write a file at once and keep only its entry: no two large dumps in memory."""
+        (directory / name).write_bytes(content)
+        entries[name] = FileEntry.of_bytes(name, media_type(name), content)
+
+    union = _union(list(graphs.data.values()))
+    _write_data_files(union, graphs, put)
+    put(REPORT_FILE, dumps.turtle(dumps.canonical(report, salt="report"), prefixes=PREFIXES))
+    for name, content in extra.items():
+        put(name, content)
     if describe is not None:
         derived = dict(describe([entries[name] for name in sorted(entries)]))
         _check_options(base_iri, build_date, derived)
-        for name, content in derived.items():
-            if name in contents:
+        for name in derived:
+            if name in entries:
                 raise ValueError(f"a derived file would replace {name!r}")
-            contents[name] = content
-            entries[name] = FileEntry.of_bytes(name, media_type(name), content)
-    for name, content in sorted(contents.items()):
-        (directory / name).write_bytes(content)
+        for name, content in derived.items():
+            put(name, content)
     manifest = Manifest(
         base_iri=base_iri,
         build_date=build_date,
@@ -197,32 +199,38 @@ def write_artifacts(
     return manifest
 
 
-def _data_files(union: Graph) -> dict[str, bytes]:
-    """The data in every format, and the JSON-LD context."""
-    triples = dumps.triples_of(union)
-    jsonld = to_jsonld(union, prefixes=PREFIXES)
-    return {
-        "portefeuille.ttl": dumps.turtle(union, prefixes=PREFIXES),
-        "portefeuille.nt": dumps.ntriples(triples),
-        "portefeuille.jsonld": json_bytes(jsonld.document),
-        "portefeuille.rdf": dumps.rdf_xml(triples, prefixes=PREFIXES),
-        CONTEXT_FILE: json_bytes({"@context": jsonld.context}),
-    }
+def _union(data: Sequence[Graph]) -> Graph:
+    """The editions' graphs as one graph: the graph itself when there is only one."""
+    if len(data) == 1:
+        return data[0]
+    union = Graph()
+    for graph in data:
+        union += graph
+    return union
 
 
-def _dataset_files(graphs: _Graphs) -> dict[str, bytes]:
-    """N-Quads and TriG of every named graph, plus the ontology and shapes on their own."""
+def _write_data_files(union: Graph, graphs: _Graphs, put: Callable[[str, bytes], None]) -> None:
+    """Every dump, the JSON-LD context, the ontology and the shapes.
+
+    Each graph is turned into sorted N-Triples lines once (`dumps.SortedTriples`); the
+    N-Triples, N-Quads, RDF/XML and TriG dumps are all made from those lines.
+    """
     canonical = {iri: dumps.canonical(g, salt=iri) for iri, g in graphs.data.items()}
     ontology = dumps.canonical(graphs.ontology, salt=_iri(graphs.ontology))
     shapes = dumps.canonical(graphs.shapes, salt=_iri(graphs.shapes))
     canonical.update({_iri(ontology): ontology, _iri(shapes): shapes})
-    named = [(iri, dumps.triples_of(canonical[iri])) for iri in sorted(canonical)]
-    quads = [
-        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(i)) for i, ts in named for t in ts
-    ]
-    return {
-        "portefeuille.nq": dumps.nquads(quads),
-        "portefeuille.trig": dumps.trig(named, prefixes=PREFIXES),
-        ONTOLOGY_FILE: dumps.turtle(ontology, prefixes=PREFIXES),
-        SHAPES_FILE: dumps.turtle(shapes, prefixes=PREFIXES),
-    }
+    named = [(iri, dumps.SortedTriples.of_graph(canonical[iri])) for iri in sorted(canonical)]
+    lines = dict(named)
+    data = dumps.SortedTriples.union([lines[iri] for iri in graphs.data])
+    put("portefeuille.nt", data.ntriples())
+    put("portefeuille.rdf", dumps.rdf_xml(data, prefixes=PREFIXES))
+    del data
+    put("portefeuille.nq", dumps.nquads(named))
+    put("portefeuille.trig", dumps.trig(named, prefixes=PREFIXES))
+    del named, lines
+    put(ONTOLOGY_FILE, dumps.turtle(ontology, prefixes=PREFIXES))
+    put(SHAPES_FILE, dumps.turtle(shapes, prefixes=PREFIXES))
+    put("portefeuille.ttl", dumps.turtle(union, prefixes=PREFIXES))
+    jsonld = to_jsonld(union, prefixes=PREFIXES)
+    put("portefeuille.jsonld", json_bytes(jsonld.document))
+    put(CONTEXT_FILE, json_bytes({"@context": jsonld.context}))

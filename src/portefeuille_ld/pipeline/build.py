@@ -85,20 +85,18 @@ def check(
     dataset = Dataset()
     for prefix, namespace in PREFIXES.items():
         dataset.bind(prefix, namespace)
-    data = Graph()
+    graphs: list[Graph] = []
     names: list[str] = []
     dates: list[str] = []
     for directory in edition_dirs(data_dir):
         portfolio = read_edition(directory)
         if editions and portfolio.source.edition not in editions:
             continue
-        graph = map_portfolio(portfolio, iris)
         named = dataset.graph(iris.edition_graph(portfolio.source.edition))
-        for triple in graph:
-            named.add(triple)
-            data.add(triple)
+        graphs.append(map_portfolio(portfolio, iris, into=named))
         names.append(portfolio.source.edition)
         dates.append(portfolio.source.modified.isoformat())
+    data = _union(graphs)
     _copy(ontology, dataset.graph(iris.ontology_graph()))
     _copy(shapes, dataset.graph(iris.shapes_graph()))
     report = validate(data, shapes=shapes, ontology=ontology)
@@ -107,6 +105,16 @@ def check(
     if report.violations:
         raise ValidationFailed(report)
     return CheckedDataset(dataset, data, report, tuple(names), max(dates))
+
+
+def _union(graphs: Sequence[Graph]) -> Graph:
+    """The editions' graphs as one: the only one as it is, else a copy of them all."""
+    if len(graphs) == 1:
+        return graphs[0]
+    union = Graph()
+    for graph in graphs:
+        _copy(graph, union)
+    return union
 
 
 def _copy(source: Graph, target: Graph) -> None:

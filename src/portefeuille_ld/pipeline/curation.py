@@ -138,12 +138,16 @@ class Curation:
     initiatives: tuple[CuratedInitiative, ...]
 
 
-class _LineLoader(yaml.SafeLoader):
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML was built with it (several times faster), else pure Python."""
+
+
+class _LineLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """A safe loader that records each mapping's line as ``__line__``."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 

@@ -63,6 +63,8 @@ _INTEGER_TYPES = frozenset(
     ).split()
 )
 _STRING_TYPES = frozenset({None, XSD.string})
+_TYPE, _XSD_STRING, _XSD_BOOLEAN = RDF.type, XSD.string, XSD.boolean
+"""Looked up once: a namespace's attribute access costs a method call each time."""
 
 
 @dataclass(frozen=True)
@@ -84,12 +86,12 @@ def to_jsonld(graph: Graph, *, prefixes: Mapping[str, str]) -> JsonLd:
     for iri in sorted(_iris(nodes)):
         short(iri)
     short = _Compactor({p: candidates[p] for p in sorted(short.used)})
-    classes = {o for props in nodes.values() for o in props.get(RDF.type, [])}
-    predicates = {p for props in nodes.values() for p in props if p != RDF.type}
+    classes = {o for props in nodes.values() for o in props.get(_TYPE, [])}
+    predicates = {p for props in nodes.values() for p in props if p != _TYPE}
     keys = _keys({*map(str, classes), *map(str, predicates)}, set(candidates), short)
     terms = {p: _term(keys[str(p)], p, nodes) for p in sorted(predicates)}
     context = _context(short, terms, {keys[str(c)]: short(str(c)) for c in classes})
-    multi_typed = any(len(props.get(RDF.type, [])) > 1 for props in nodes.values())
+    multi_typed = any(len(props.get(_TYPE, [])) > 1 for props in nodes.values())
     graph_nodes: list[Json] = [
         _node(s, props, terms, keys, short, multi_typed=multi_typed) for s, props in nodes.items()
     ]
@@ -176,9 +178,9 @@ def _nodes(graph: Graph) -> dict[Node, Properties]:
     for s, p, o in graph:
         if not isinstance(p, URIRef):
             raise ValueError(f"the predicate {p!r} is not an IRI")
-        if p == RDF.type and not isinstance(o, URIRef):
+        if p == _TYPE and not isinstance(o, URIRef):
             raise ValueError(f"{s} has an rdf:type that is not an IRI: {o!r}")
-        if isinstance(o, Literal) and o.datatype == XSD.string:
+        if isinstance(o, Literal) and o.datatype == _XSD_STRING:
             o = Literal(str(o))
         nodes.setdefault(s, {}).setdefault(p, set()).add(o)
     ordered = sorted(nodes.items(), key=lambda item: _sort_key(item[0]))
@@ -195,7 +197,7 @@ def _iris(nodes: Mapping[Node, Properties]) -> set[str]:
     """Every IRI the document or its context may write, rdf:type excepted."""
     found: set[str] = set()
     for subject, props in nodes.items():
-        found.update(str(p) for p in props if p != RDF.type)
+        found.update(str(p) for p in props if p != _TYPE)
         for node in [subject, *(v for values in props.values() for v in values)]:
             if isinstance(node, Literal):
                 if node.datatype not in _STRING_TYPES:
@@ -280,11 +282,12 @@ def _node(
     multi_typed: bool,
 ) -> dict[str, Json]:
     node: dict[str, Json] = {"id": _reference(subject, short)}
-    types: list[Json] = [keys[str(t)] for t in props.get(RDF.type, [])]
+    types: list[Json] = [keys[str(t)] for t in props.get(_TYPE, [])]
     if types:
         node["type"] = sorted(types, key=str) if multi_typed else types[0]
-    for term in sorted((terms[p] for p in props if p != RDF.type), key=lambda t: t.key):
-        node[term.key] = _values(term, props[URIRef(term.iri)], short)
+    written = sorted(((terms[p], p) for p in props if p != _TYPE), key=lambda item: item[0].key)
+    for term, predicate in written:
+        node[term.key] = _values(term, props[predicate], short)
     return node
 
 
@@ -331,6 +334,6 @@ def _native(literal: Literal) -> Json:
     if literal.datatype in _INTEGER_TYPES and _CANONICAL_INT.match(lexical):
         number = int(lexical)
         return number if abs(number) < _SAFE_INT else lexical
-    if literal.datatype == XSD.boolean and lexical in ("true", "false"):
+    if literal.datatype == _XSD_BOOLEAN and lexical in ("true", "false"):
         return lexical == "true"
     return lexical

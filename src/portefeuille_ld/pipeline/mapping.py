@@ -18,19 +18,26 @@ __all__ = ["map_portfolio"]
 _KIND_CLASS = {"programme": PF.Programme, "project": PF.Project, "deployment": PF.Deployment}
 
 
-def map_portfolio(portfolio: Portfolio, iris: Iris) -> Graph:
-    """The edition's graph: edition, entries, initiatives, organizations, legal texts."""
-    graph = Graph()
+def map_portfolio(portfolio: Portfolio, iris: Iris, *, into: Graph | None = None) -> Graph:
+    """The edition's graph: edition, entries, initiatives, organizations, legal texts.
+
+    The triples are added to `into` when given (e.g. a named graph of a dataset, to save
+    copying them there), else to a new graph; the graph is returned.
+    """
+    graph = Graph() if into is None else into
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
     _Mapper(graph, portfolio, iris).map()
     return graph
 
 
-def _labels(graph: Graph, node: URIRef, fr: str, en: str) -> None:
-    for lang, text in (("fr", fr), ("en", en)):
-        graph.add((node, RDFS.label, Literal(text, lang=lang)))
-        graph.add((node, SKOS.prefLabel, Literal(text, lang=lang)))
+def _labels(graph: Graph, node: URIRef, fr: str, en: str) -> tuple[Literal, Literal]:
+    """Add the French and English labels; return them, to be stated again (e.g. as titles)."""
+    labels = Literal(fr, lang="fr"), Literal(en, lang="en")
+    for label in labels:
+        graph.add((node, RDFS.label, label))
+        graph.add((node, SKOS.prefLabel, label))
+    return labels
 
 
 def _count(value: int) -> Literal:
@@ -186,9 +193,8 @@ class _Mapper:
         node = self.iris.initiative(i.key)
         self.add(node, RDF.type, _KIND_CLASS[i.kind])
         self.add(node, RDF.type, PROV.Activity)
-        _labels(self.g, node, i.title, i.title_en)
-        self.add(node, DCTERMS.title, Literal(i.title, lang="fr"))
-        self.add(node, DCTERMS.title, Literal(i.title_en, lang="en"))
+        for title in _labels(self.g, node, i.title, i.title_en):
+            self.add(node, DCTERMS.title, title)
         self.add(node, DCTERMS.identifier, Literal(i.key))
         if i.description:
             self.add(node, DCTERMS.description, Literal(i.description, lang="fr"))

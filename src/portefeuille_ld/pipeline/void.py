@@ -84,11 +84,12 @@ def compute_statistics(
     objects: set[Node] = set()
     predicates: Counter[str] = Counter()
     instances: defaultdict[str, set[str]] = defaultdict(set)
+    rdf_type = RDF.type  # a Namespace's attribute is built again at each access
     for s, p, o in graph:
         subjects.add(s)
         objects.add(o)
         predicates[str(p)] += 1
-        if p == RDF.type and isinstance(o, URIRef):
+        if p == rdf_type and isinstance(o, URIRef):
             instances[str(o)].add(str(s))
     entities = {s for s in subjects if isinstance(s, URIRef) and str(s).startswith(uri_space)}
     return DatasetStatistics(
