@@ -165,3 +165,24 @@ def test_a_missing_page_is_not_kept(counted: tuple[httpx.Client, type[CountingSt
     before = counter.queries
     assert http.get("/doc/projet/inconnu", headers=HTML).status_code == 404
     assert counter.queries > before
+
+
+def test_a_303_is_kept_with_its_target(counted: tuple[httpx.Client, type[CountingStore]]) -> None:
+    http, counter = counted
+    first = http.get("/id/projet/marqueur", params={"lang": "en"}, headers=HTML)
+    assert first.status_code == 303
+    before = counter.queries
+    again = http.get("/id/projet/marqueur", params={"lang": "en"}, headers=HTML)
+    assert counter.queries == before
+    assert again.status_code == 303
+    assert again.headers["location"] == first.headers["location"]
+    assert again.headers["vary"] == first.headers["vary"]
+    assert again.content == b""
+
+
+def test_an_unknown_thing_is_asked_again(counted: tuple[httpx.Client, type[CountingStore]]) -> None:
+    http, counter = counted
+    assert http.get("/id/projet/inconnu", headers=HTML).status_code == 404
+    before = counter.queries
+    assert http.get("/id/projet/inconnu", headers=HTML).status_code == 404
+    assert counter.queries > before
