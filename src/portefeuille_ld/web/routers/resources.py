@@ -25,9 +25,11 @@ The IRIs of the dataset's own description (``id/jeu-de-donnees…``, ``id/catalo
 An IRI the dataset does not mention is a 404: a page for a browser, a problem body
 otherwise. A key never ends with a format extension (``iris.py`` keys are checked).
 
-The routes are coroutines: they await the store on the event loop (`Store.query_async`).
-With a release, pages and the 303s of existing IRIs are kept per release (`page_cache`):
-a kept answer is sent without a store call.
+The routes are coroutines: they await the store on the event loop (`Store.query_async`),
+and read the app's state directly, as the SPARQL endpoint does (FastAPI's dependency
+solving was a third of a kept page's time in the app). With a release, pages and the 303s
+of existing IRIs are kept per release (`page_cache`): a kept answer is sent without a
+store call.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from starlette.responses import RedirectResponse, Response
 
 from portefeuille_ld.errors import ResourceNotFound
 from portefeuille_ld.formats import HTML, JSON_LD
-from portefeuille_ld.web.deps import SettingsDep, StoreDep
+from portefeuille_ld.web.deps import get_settings, get_store
 from portefeuille_ld.web.describe import describe_page, description, exists_async
 from portefeuille_ld.web.documents import (
     EXTENSIONS,
@@ -56,7 +58,7 @@ from portefeuille_ld.web.documents import (
 from portefeuille_ld.web.linking import is_safe_path, split_extension
 from portefeuille_ld.web.page_cache import cached_or_built, page_key
 from portefeuille_ld.web.pages import format_number
-from portefeuille_ld.web.release import ReleasesDep
+from portefeuille_ld.web.release import get_releases
 from portefeuille_ld.web.routers import ontology
 from portefeuille_ld.web.templating import render, request_language
 
@@ -75,11 +77,9 @@ _ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
     status_code=303,
     responses={303: {"description": "See the document `/doc/{path}`."}, 404: RESPONSES[404]},
 )
-async def thing(
-    path: str, request: Request, store: StoreDep, settings: SettingsDep, releases: ReleasesDep
-) -> Response:
+async def thing(path: str, request: Request) -> Response:
     """The thing ``{base}id/{path}``: 303 to its document (kept per release)."""
-    linker = linker_for(request, settings.base_iri)
+    linker = linker_for(request, get_settings(request).base_iri)
     stem, _ = split_extension(path, EXTENSIONS)
     iri = linker.iri_of(f"id/{stem}")
     if not is_safe_path(path):
@@ -88,12 +88,13 @@ async def thing(
         return _see_dataset(request)
 
     async def build() -> Response:
-        if not await exists_async(store, iri):
+        if not await exists_async(get_store(request), iri):
             return not_found(request, iri, request_language(request))
         target = linker.url(f"doc/{path}")
         return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
 
-    return await cached_or_built(releases, page_key(request, "thing"), build, keep=(303,))
+    key = page_key(request, "thing")
+    return await cached_or_built(get_releases(request), key, build, keep=(303,))
 
 
 _DESCRIBED_BY_DATASET = ("jeu-de-donnees", "catalogue", "service/")
@@ -108,13 +109,11 @@ def _see_dataset(request: Request) -> Response:
 
 
 @router.get("/doc/{path:path}", responses=RESPONSES)
-async def document(
-    path: str, request: Request, store: StoreDep, settings: SettingsDep, releases: ReleasesDep
-) -> Response:
+async def document(path: str, request: Request) -> Response:
     """The description of ``{base}id/{path}``, in the format of the extension or ``Accept``
     (built once per release, language and format: `page_cache`)."""
     lang = request_language(request)
-    linker = linker_for(request, settings.base_iri)
+    linker = linker_for(request, get_settings(request).base_iri)
     stem, extension = split_extension(path, EXTENSIONS)
     iri = linker.iri_of(f"id/{stem}")
     if not is_safe_path(path):
@@ -126,6 +125,7 @@ async def document(
     headers = alternates(stem_url, fmt)
 
     async def build() -> Response:
+        store = get_store(request)
         try:
             if fmt is not HTML:
                 return rdf_response(await description(store, iri, fmt), fmt, headers)
@@ -140,16 +140,16 @@ async def document(
             return not_found(request, iri, lang, html=extension in (None, HTML.extension))
         return render(request, "resource.html", context, lang=lang, headers=headers)
 
-    return await cached_or_built(releases, page_key(request, "document", lang, fmt.name), build)
+    key = page_key(request, "document", lang, fmt.name)
+    return await cached_or_built(get_releases(request), key, build)
 
 
 @router.get("/graphe/{name}", responses=RESPONSES)
-async def named_graph(
-    name: str, request: Request, store: StoreDep, settings: SettingsDep
-) -> Response:
+async def named_graph(name: str, request: Request) -> Response:
     """The named graph ``{base}graphe/{name}``: all its triples."""
     lang = request_language(request)
-    linker = linker_for(request, settings.base_iri)
+    store = get_store(request)
+    linker = linker_for(request, get_settings(request).base_iri)
     stem, extension = split_extension(name, EXTENSIONS)
     iri = linker.iri_of(f"graphe/{stem}")
     sizes = {g.iri: g.triples for g in store.statistics().graphs}
