@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="the src/ directory of another checkout, served as the 'before' target beside ours",
     )
+    p.add_argument(
+        "--no-access-log",
+        dest="access_log",
+        action="store_false",
+        help="start our servers without their access log (bare and hello never log)",
+    )
     p.add_argument("--rounds", type=int, help="rounds of every endpoint cell (medians)")
     p.add_argument("--cell-seconds", type=float, help="duration of one endpoint cell")
     p.add_argument(
@@ -315,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             only_queries=args.queries,
             only_paths=args.paths,
             baseline=args.baseline,
+            access_log=args.access_log,
         )
     if "soak" in parts:
         dataset = Dataset(args.soak_scale, args.seed, args.work)

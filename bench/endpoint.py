@@ -124,8 +124,13 @@ def build_servers(
     pin: set[int] | None,
     with_hello: bool = True,
     baseline: Path | None = None,
+    access_log: bool = True,
 ) -> list[Server]:
-    """The servers to start, each on a free loopback port."""
+    """The servers to start, each on a free loopback port.
+
+    ``access_log`` False: our servers start with ``PORTEFEUILLE_ACCESS_LOG=0``, as ``bare``
+    and ``hello`` run (``--no-access-log``); a baseline older than that setting logs anyway.
+    """
     uvicorn = str(VENV_BIN / "uvicorn")
     servers: list[Server] = []
     nq = str(dataset.nquads)
@@ -141,6 +146,8 @@ def build_servers(
                 if baseline is None:
                     raise ValueError("the before target needs --baseline SRC")
                 env = {"PYTHONPATH": str(baseline)}
+            if not access_log:
+                env["PORTEFEUILLE_ACCESS_LOG"] = "0"
             servers.append(
                 Server(name, command, port, "/sparql", "/sparql?query=ASK%7B%7D", env=env, pin=pin)
             )
@@ -293,11 +300,13 @@ def run_endpoint(
     only_queries: Sequence[str] | None = None,
     only_paths: Sequence[str] | None = None,
     baseline: Path | None = None,
+    access_log: bool = True,
 ) -> dict[str, Any]:
     """Start the targets, measure every query and the HTTP paths, stop the targets.
 
     ``only_queries`` and ``only_paths`` keep the queries and HTTP workloads so named
-    (an empty list: none); ``baseline`` is the source tree of the ``before`` target.
+    (an empty list: none); ``baseline`` is the source tree of the ``before`` target;
+    ``access_log``: whether our servers log each request (`build_servers`).
     """
     cpus = os.cpu_count() or 1
     server_cpus = {0} if pin and cpus > 1 else None
@@ -311,7 +320,12 @@ def run_endpoint(
     if only_paths is not None and not only_paths:
         release = []
     servers = build_servers(
-        dataset, [*targets, *release], pin=server_cpus, with_hello=bool(release), baseline=baseline
+        dataset,
+        [*targets, *release],
+        pin=server_cpus,
+        with_hello=bool(release),
+        baseline=baseline,
+        access_log=access_log,
     )
     result: dict[str, Any] = {
         "dataset": {
@@ -327,6 +341,7 @@ def run_endpoint(
             "concurrencies": list(concurrencies),
             "pinned": pin and cpus > 1,
             "ours_command": None,
+            "access_log": access_log,
             "load_before": os.getloadavg(),
         },
     }
@@ -574,6 +589,11 @@ def to_markdown(result: dict[str, Any]) -> str:
         f"{', '.join(f'{x:.1f}' for x in st['load_after'])}."
     )
     lines.append(f"\nOur server: `{st['ours_command']}`; pages and dumps: `{st['pages_command']}`.")
+    log = st.get("access_log", True)
+    lines.append(
+        f"Access log of our servers: {'on' if log else 'off (PORTEFEUILLE_ACCESS_LOG=0)'};"
+        " bare and hello: off; a baseline older than that setting logs anyway."
+    )
     lines.append(
         "\nStart-up to first answer (s): "
         + ", ".join(f"{k} {v}" for k, v in result["startup_s"].items())

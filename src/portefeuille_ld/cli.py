@@ -161,6 +161,14 @@ def serve(
     graph_store: GraphStoreOption = None,
     data: DataOption = None,
     files: FilesArgument = None,
+    access_log: Annotated[
+        bool | None,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="Log one line per request on stderr (default: PORTEFEUILLE_ACCESS_LOG, else"
+            " on); turn it off behind a proxy that logs requests already.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the published build (building it first if there is none) over HTTP.
 
@@ -179,6 +187,7 @@ def serve(
         store_url=store,
         graph_store_url=graph_store,
         data_files=data_files or None,
+        access_log=access_log,
     )
     if settings.data_files:
         check_files(settings.data_files)
@@ -189,7 +198,13 @@ def serve(
         _check_remote(settings)
     served = ", ".join(map(str, settings.data_files)) or settings.out_dir / "current"
     err.print(f"serving {served} on http://{host}:{port}/")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=settings.access_log,
+    )
 
 
 @app.command()

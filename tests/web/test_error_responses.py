@@ -19,7 +19,7 @@ from portefeuille_ld.errors import (
 )
 from portefeuille_ld.formats import Format
 from portefeuille_ld.settings import Settings
-from portefeuille_ld.store.base import QueryResult, StoreStatistics
+from portefeuille_ld.store.base import QueryInThread, QueryResult, StoreStatistics
 from portefeuille_ld.web.app import create_app
 from portefeuille_ld.web.errors import problem_for
 
@@ -45,7 +45,7 @@ def test_problem_for_follows_the_class_hierarchy(error: PortefeuilleError, statu
     assert problem_for(error).status == status
 
 
-class FailingStore:
+class FailingStore(QueryInThread):
     """A `Store` whose queries raise ``error``: how the app answers a failing store."""
 
     def __init__(self, error: Exception) -> None:

@@ -20,14 +20,14 @@ from portefeuille_ld.formats import Format
 from portefeuille_ld.namespaces import PF
 from portefeuille_ld.pipeline.build import BuildResult
 from portefeuille_ld.settings import Settings
-from portefeuille_ld.store.base import QueryResult, Store, StoreStatistics
+from portefeuille_ld.store.base import QueryInThread, QueryResult, Store, StoreStatistics
 from portefeuille_ld.store.embedded import EmbeddedStore
 from portefeuille_ld.web.app import create_app
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]
 
 
-class CountingStore:
+class CountingStore(QueryInThread):
     """A `Store` that counts the queries it passes on."""
 
     def __init__(self, inner: Store) -> None:

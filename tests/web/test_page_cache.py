@@ -16,6 +16,7 @@ import pyoxigraph
 import pytest
 from fastapi import FastAPI
 
+from portefeuille_ld.errors import QueryTimeout
 from portefeuille_ld.formats import Format
 from portefeuille_ld.iris import Iris
 from portefeuille_ld.namespaces import RDFS
@@ -87,6 +88,8 @@ class CountingStore(EmbeddedStore):
     """An embedded store that counts its queries (in the class: one store per test)."""
 
     queries = 0
+    failing: Exception | None = None
+    """Raised by every query when set (what a worker past its time limit raises)."""
 
     def query(
         self,
@@ -97,6 +100,8 @@ class CountingStore(EmbeddedStore):
         named_graph_uris: Collection[str] = (),
     ) -> QueryResult:
         type(self).queries += 1
+        if self.failing is not None:
+            raise self.failing
         return super().query(
             sparql,
             accept=accept,
@@ -165,3 +170,48 @@ def test_a_missing_page_is_not_kept(counted: tuple[httpx.Client, type[CountingSt
     before = counter.queries
     assert http.get("/doc/projet/inconnu", headers=HTML).status_code == 404
     assert counter.queries > before
+
+
+def test_a_303_is_kept_with_its_target(counted: tuple[httpx.Client, type[CountingStore]]) -> None:
+    http, counter = counted
+    first = http.get("/id/projet/marqueur", params={"lang": "en"}, headers=HTML)
+    assert first.status_code == 303
+    before = counter.queries
+    again = http.get("/id/projet/marqueur", params={"lang": "en"}, headers=HTML)
+    assert counter.queries == before
+    assert again.status_code == 303
+    assert again.headers["location"] == first.headers["location"]
+    assert again.headers["vary"] == first.headers["vary"]
+    assert again.content == b""
+
+
+def test_an_unknown_thing_is_asked_again(counted: tuple[httpx.Client, type[CountingStore]]) -> None:
+    http, counter = counted
+    assert http.get("/id/projet/inconnu", headers=HTML).status_code == 404
+    before = counter.queries
+    assert http.get("/id/projet/inconnu", headers=HTML).status_code == 404
+    assert counter.queries > before
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "ok"),
+    [
+        pytest.param("/doc/projet/marqueur", HTML, 200, id="page"),
+        pytest.param("/doc/projet/marqueur", {"Accept": "text/turtle"}, 200, id="turtle"),
+        pytest.param("/id/projet/marqueur", HTML, 303, id="thing"),
+    ],
+)
+def test_a_timed_out_page_is_a_503_and_is_not_kept(
+    counted: tuple[httpx.Client, type[CountingStore]],
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    headers: dict[str, str],
+    ok: int,
+) -> None:
+    http, counter = counted
+    monkeypatch.setattr(counter, "failing", QueryTimeout("the query took more than 1 s"))
+    timed_out = http.get(path, headers=headers)
+    assert timed_out.status_code == 503, timed_out.text
+    assert timed_out.json()["status"] == 503
+    monkeypatch.setattr(counter, "failing", None)
+    assert http.get(path, headers=headers).status_code == ok

@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from portefeuille_ld.formats import Format
 from portefeuille_ld.pipeline.build import BuildResult
 from portefeuille_ld.settings import Settings
-from portefeuille_ld.store.base import QueryResult, StoreStatistics
+from portefeuille_ld.store.base import QueryInThread, QueryResult, StoreStatistics
 from portefeuille_ld.store.embedded import EmbeddedStore
 from portefeuille_ld.web.app import create_app
 from portefeuille_ld.web.security import APP_POLICY, DOCS_POLICY
@@ -129,7 +129,7 @@ def test_the_api_documentation_has_its_own_policy(http: httpx.Client, path: str)
     assert_secured(response, DOCS_POLICY)
 
 
-class BrokenStore:
+class BrokenStore(QueryInThread):
     """A `Store` that fails as a bug would: the app's 500."""
 
     def query(

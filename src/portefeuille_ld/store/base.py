@@ -2,8 +2,9 @@
 
 It is shaped like the SPARQL protocol itself (a query and an ``Accept`` in, bytes in a
 media type out), so a remote SPARQL endpoint can implement it as well as the embedded
-pyoxigraph store. Every method is synchronous: FastAPI runs ``def`` handlers in its
-thread pool.
+pyoxigraph store. Every method is synchronous, and `Store.query` has a coroutine twin,
+`Store.query_async`, for the routes that run on the event loop: the worker-process store
+awaits its worker there, the others run `query` in a thread.
 
 Usage, with any implementation:
 
@@ -19,13 +20,16 @@ Usage, with any implementation:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
+import anyio.to_thread
+
 from portefeuille_ld.formats import Format, ResultKind
 
-__all__ = ["GraphStatistics", "QueryResult", "Store", "StoreStatistics"]
+__all__ = ["GraphStatistics", "QueryInThread", "QueryResult", "Store", "StoreStatistics"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,17 @@ class Store(Protocol):
         """
         ...
 
+    async def query_async(
+        self,
+        sparql: str,
+        *,
+        accept: Format | str = "*/*",
+        default_graph_uris: Collection[str] = (),
+        named_graph_uris: Collection[str] = (),
+    ) -> QueryResult:
+        """`query`, awaited: the event loop serves other requests meanwhile."""
+        ...
+
     def describe(self, iri: str, fmt: Format) -> bytes:
         """The triples about ``iri`` (as subject or as object), serialized in ``fmt``.
 
@@ -117,3 +132,45 @@ class Store(Protocol):
     def close(self) -> None:
         """Release the store; it must not be used afterwards."""
         ...
+
+
+class _Queries(Protocol):
+    def query(
+        self,
+        sparql: str,
+        *,
+        accept: Format | str = "*/*",
+        default_graph_uris: Collection[str] = (),
+        named_graph_uris: Collection[str] = (),
+    ) -> QueryResult: ...
+
+
+class QueryInThread:
+    """`Store.query_async` for a store whose `query` blocks: it runs in a worker thread
+    (anyio's, as FastAPI's ``def`` handlers do), so the event loop keeps serving.
+
+    >>> import asyncio
+    >>> from portefeuille_ld.store.embedded import EmbeddedStore
+    >>> store = EmbeddedStore.from_data('<http://ex.org/a> <http://ex.org/p> "x" .\\n')
+    >>> asyncio.run(store.query_async("SELECT ?o { ?s ?p ?o }", accept="text/csv")).body
+    b'o\\r\\nx\\r\\n'
+    >>> store.close()
+    """
+
+    async def query_async(
+        self: _Queries,
+        sparql: str,
+        *,
+        accept: Format | str = "*/*",
+        default_graph_uris: Collection[str] = (),
+        named_graph_uris: Collection[str] = (),
+    ) -> QueryResult:
+        """See `Store.query_async`."""
+        call = functools.partial(
+            self.query,
+            sparql,
+            accept=accept,
+            default_graph_uris=default_graph_uris,
+            named_graph_uris=named_graph_uris,
+        )
+        return await anyio.to_thread.run_sync(call)

@@ -45,7 +45,7 @@ from portefeuille_ld.formats import (
     from_extension,
 )
 from portefeuille_ld.sparql_guard import QueryDataset, guard_query
-from portefeuille_ld.store.base import GraphStatistics, QueryResult, StoreStatistics
+from portefeuille_ld.store.base import GraphStatistics, QueryInThread, QueryResult, StoreStatistics
 from portefeuille_ld.web.conneg import negotiate
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ _NEGOTIATED_MAX = 256
 _GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 
 
-class EmbeddedStore:
+class EmbeddedStore(QueryInThread):
     """A read-only `Store` answering from a pyoxigraph store it owns (in memory or on disk).
 
     :param max_result_bytes: the largest answer it serializes; None for no limit.

@@ -81,7 +81,7 @@ from portefeuille_ld.formats import (
     from_media_type,
 )
 from portefeuille_ld.sparql_guard import guard_query, tokenize
-from portefeuille_ld.store.base import GraphStatistics, QueryResult, StoreStatistics
+from portefeuille_ld.store.base import GraphStatistics, QueryInThread, QueryResult, StoreStatistics
 from portefeuille_ld.web.conneg import negotiate
 
 if TYPE_CHECKING:
@@ -194,7 +194,7 @@ class _Cached:
     at: float
 
 
-class RemoteStore:
+class RemoteStore(QueryInThread):
     """A read-only `Store` answering through a SPARQL endpoint it reaches with ``client``.
 
     :param client: the HTTP client; its credentials are the only ones sent.

@@ -1,11 +1,12 @@
 """One resource, from the store: its bounded description in RDF, and the view model of its page.
 
 The description of ``<iri>`` is every triple with it as subject, plus at most
-`INVERSE_LIMIT` triples pointing at it. Everything goes through `Store.query`: RDF is
+`INVERSE_LIMIT` triples pointing at it. Everything goes through the store's queries: RDF is
 serialized by the store, and the page is built from four small SELECT queries (the
 triples and the number of subjects pointing at it by property, `INVERSE_SHOWN` of those
 subjects by property, the entries of an initiative, the labels of every IRI shown). None
-sorts in SPARQL: the page sorts what it shows.
+sorts in SPARQL: the page sorts what it shows. The page and the description are
+coroutines (`Store.query_async`): a route awaits the store on the event loop.
 
 >>> from portefeuille_ld.store.embedded import EmbeddedStore
 >>> label = "<http://www.w3.org/2000/01/rdf-schema#label>"
@@ -15,7 +16,9 @@ sorts in SPARQL: the page sorts what it shows.
 ... )
 >>> exists(store, "http://ex.org/a"), exists(store, "http://ex.org/zz")
 (True, False)
->>> page = describe_page(store, "http://ex.org/a", lang="en", linker=Linker("http://ex.org/", "/"))
+>>> import asyncio
+>>> linker = Linker("http://ex.org/", "/")
+>>> page = asyncio.run(describe_page(store, "http://ex.org/a", lang="en", linker=linker))
 >>> page.title.text, [s.values[0].href for s in page.inverse]
 ('A', ['/b'])
 """
@@ -45,8 +48,10 @@ __all__ = [
     "describe_page",
     "description",
     "exists",
+    "exists_async",
     "pick",
     "select",
+    "select_async",
 ]
 
 INVERSE_LIMIT = 500
@@ -121,25 +126,43 @@ def _ref(iri: str) -> str:
 
 def select(store: Store, sparql: str) -> list[Row]:
     """The rows of a SELECT query, as SPARQL JSON bindings."""
-    rows: list[Row] = json.loads(store.query(sparql, accept=SPARQL_JSON).body)["results"][
-        "bindings"
-    ]
+    return _bindings(store.query(sparql, accept=SPARQL_JSON).body)
+
+
+async def select_async(store: Store, sparql: str) -> list[Row]:
+    """`select`, awaited."""
+    return _bindings((await store.query_async(sparql, accept=SPARQL_JSON)).body)
+
+
+def _bindings(body: bytes) -> list[Row]:
+    rows: list[Row] = json.loads(body)["results"]["bindings"]
     return rows
+
+
+def _ask_exists(iri: str) -> str:
+    ref = _ref(iri)
+    return f"ASK {{ {{ {ref} ?p ?o }} UNION {{ ?s ?p {ref} }} }}"
 
 
 def exists(store: Store, iri: str) -> bool:
     """Whether any triple has ``iri`` as subject or object."""
-    ref = _ref(iri)
-    answer = store.query(f"ASK {{ {{ {ref} ?p ?o }} UNION {{ ?s ?p {ref} }} }}", accept=SPARQL_JSON)
+    answer = store.query(_ask_exists(iri), accept=SPARQL_JSON)
     return bool(json.loads(answer.body)["boolean"])
 
 
-def description(store: Store, iri: str, fmt: Format) -> bytes:
+async def exists_async(store: Store, iri: str) -> bool:
+    """`exists`, awaited."""
+    answer = await store.query_async(_ask_exists(iri), accept=SPARQL_JSON)
+    return bool(json.loads(answer.body)["boolean"])
+
+
+async def description(store: Store, iri: str, fmt: Format, *, known: bool = False) -> bytes:
     """The bounded description of ``iri`` serialized by the store in ``fmt``.
 
+    :param known: the caller knows ``iri`` is mentioned: no query checks it again.
     :raises ResourceNotFound: no triple mentions ``iri``.
     """
-    if not exists(store, iri):
+    if not known and not await exists_async(store, iri):
         raise ResourceNotFound(iri)
     ref = _ref(iri)
     sparql = (
@@ -147,20 +170,20 @@ def description(store: Store, iri: str, fmt: Format) -> bytes:
         f"{{ SELECT DISTINCT ?s ?q WHERE {{ ?s ?q {ref} }} ORDER BY ?q ?s "
         f"LIMIT {INVERSE_LIMIT} }} }}"
     )
-    return store.query(sparql, accept=fmt).body
+    return (await store.query_async(sparql, accept=fmt)).body
 
 
-def _triples(store: Store, ref: str) -> list[Row]:
+async def _triples(store: Store, ref: str) -> list[Row]:
     """The triples of ``ref`` as subject (``?p ?o``), and how many subjects point at it
     through each property (``?p ?n``)."""
-    return select(
+    return await select_async(
         store,
         f"SELECT ?p ?o ?n WHERE {{ {{ {ref} ?p ?o }} UNION "
         f"{{ SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p {ref} }} GROUP BY ?p }} }}",
     )
 
 
-def _inverse(store: Store, ref: str, properties: Iterable[str]) -> list[Row]:
+async def _inverse(store: Store, ref: str, properties: Iterable[str]) -> list[Row]:
     """At most `INVERSE_SHOWN` subjects pointing at ``ref`` through each property (``?p ?o``).
 
     Which ones, past that number, is the store's choice: an ``ORDER BY`` would sort every
@@ -170,10 +193,12 @@ def _inverse(store: Store, ref: str, properties: Iterable[str]) -> list[Row]:
         f"{{ SELECT DISTINCT ?o (<{p}> AS ?p) WHERE {{ ?o <{p}> {ref} }} LIMIT {INVERSE_SHOWN} }}"
         for p in sorted(properties)
     ]
-    return select(store, f"SELECT ?p ?o WHERE {{ {' UNION '.join(parts)} }}") if parts else []
+    if not parts:
+        return []
+    return await select_async(store, f"SELECT ?p ?o WHERE {{ {' UNION '.join(parts)} }}")
 
 
-def _entry_rows(store: Store, ref: str) -> list[Row]:
+async def _entry_rows(store: Store, ref: str) -> list[Row]:
     """The fields of the entries of ``ref``, with the text of each note.
 
     The note's text is joined in its own branch: an ``OPTIONAL`` over every field, filtered
@@ -181,7 +206,7 @@ def _entry_rows(store: Store, ref: str) -> list[Row]:
     initiatives instead of 0.1 ms).
     """
     fields = " ".join(f"<{p}>" for p in _ENTRY_FIELDS if p != PF.footnote)
-    return select(
+    return await select_async(
         store,
         f"SELECT DISTINCT ?entry ?p ?o ?text WHERE {{ ?entry <{PF.initiative}> {ref} . "
         f"{{ ?entry ?p ?o VALUES ?p {{ {fields} }} }} UNION "
@@ -190,7 +215,9 @@ def _entry_rows(store: Store, ref: str) -> list[Row]:
     )
 
 
-def _labels(store: Store, iris: Iterable[str]) -> tuple[dict[str, dict[str, str]], dict[str, int]]:
+async def _labels(
+    store: Store, iris: Iterable[str]
+) -> tuple[dict[str, dict[str, str]], dict[str, int]]:
     """rdfs:label of each IRI, by language tag ('' when untagged), and the project number
     of those that have one (sub-projects are listed in its order)."""
     values = " ".join(sorted({_ref(i) for i in iris}))
@@ -198,7 +225,7 @@ def _labels(store: Store, iris: Iterable[str]) -> tuple[dict[str, dict[str, str]
     numbers: dict[str, int] = {}
     if not values:
         return labels, numbers
-    for row in select(
+    for row in await select_async(
         store,
         f"SELECT DISTINCT ?x ?l ?n WHERE {{ VALUES ?x {{ {values} }} "
         f"{{ ?x <{RDFS.label}> ?l }} UNION {{ ?x <{PF.projectNumber}> ?n }} }}",
@@ -285,23 +312,25 @@ class _View:
         return tuple(sorted(terms, key=self.sort_key))
 
 
-def describe_page(store: Store, iri: str, *, lang: Lang, linker: Linker) -> ResourcePage:
+async def describe_page(store: Store, iri: str, *, lang: Lang, linker: Linker) -> ResourcePage:
     """The view model of the page of ``iri``.
 
     :raises ResourceNotFound: no triple mentions ``iri``.
     """
     ref = _ref(iri)
-    rows = _triples(store, ref)
+    rows = await _triples(store, ref)
     if not rows:
         raise ResourceNotFound(iri)
     counts = {r["p"]["value"]: int(r["n"]["value"]) for r in rows if "n" in r}
     rows = [r for r in rows if "o" in r]
-    inverse_rows = _inverse(store, ref, counts)
-    entry_rows = _entry_rows(store, ref)
+    inverse_rows = await _inverse(store, ref, counts)
+    entry_rows = await _entry_rows(store, ref)
     nodes = [
         r[k] for r in (*rows, *inverse_rows, *entry_rows) for k in ("p", "o", "entry") if k in r
     ]
-    labels, numbers = _labels(store, [iri, *(n["value"] for n in nodes if n["type"] == "uri")])
+    labels, numbers = await _labels(
+        store, [iri, *(n["value"] for n in nodes if n["type"] == "uri")]
+    )
     view = _View(labels, lang, linker, numbers)
     outgoing: dict[str, list[Node]] = defaultdict(list)
     incoming: dict[str, list[Node]] = defaultdict(list)

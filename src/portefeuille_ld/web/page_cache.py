@@ -5,7 +5,12 @@ kept until the release changes: `page_cache` hands out one `PageCache` per relea
 through `Releases.derived`, dropped with the release. The key says everything the body
 depends on besides the data: the route, the server the client reached (pages link to it),
 the path and query string, the language and the format. The cache is bounded in bytes
-and forgets the least recently used pages first. Only 200 answers are kept.
+and forgets the least recently used pages first. Only 200 answers are kept, and the 303
+of an IRI the data mentions (`/id/…`: its existence is all it depends on).
+
+`PageCache.get_or_build_async` is for the routes on the event loop: a kept page is
+answered there at once, without a thread hop or a store call; the page is built by a
+coroutine (awaiting the store) otherwise.
 
 With no release (``serve --data``) nothing is cached: the pages are built every time.
 
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Collection, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -37,7 +42,16 @@ from portefeuille_ld.web.release import Release, Releases
 
 T = TypeVar("T")
 
-__all__ = ["MAX_BYTES", "CachedPage", "Once", "PageCache", "derived_once", "page_cache", "page_key"]
+__all__ = [
+    "MAX_BYTES",
+    "CachedPage",
+    "Once",
+    "PageCache",
+    "cached_or_built",
+    "derived_once",
+    "page_cache",
+    "page_key",
+]
 
 MAX_BYTES = 64 * 1024 * 1024
 """What one release's cache may hold: bodies and headers, in bytes."""
@@ -118,6 +132,31 @@ class PageCache:
             self.put(key, CachedPage.of(response))
         return response
 
+    async def get_or_build_async(
+        self,
+        key: Hashable,
+        build: Callable[[], Awaitable[Response]],
+        *,
+        keep: Collection[int] = (200,),
+    ) -> Response:
+        """`get_or_build` for a coroutine ``build``; answers of a status in ``keep`` are kept.
+
+        >>> import asyncio
+        >>> async def see_other() -> Response:
+        ...     return Response(status_code=303, headers={"Location": "/doc/a"})
+        >>> cache = PageCache()
+        >>> _ = asyncio.run(cache.get_or_build_async(("id",), see_other, keep=(303,)))
+        >>> cache.get(("id",)).status_code
+        303
+        """
+        page = self.get(key)
+        if page is not None:
+            return page.response()
+        response = await build()
+        if response.status_code in keep:
+            self.put(key, CachedPage.of(response))
+        return response
+
 
 def page_cache(releases: Releases) -> PageCache | None:
     """The cache of the current release; None without a release (nothing is kept)."""
@@ -125,6 +164,21 @@ def page_cache(releases: Releases) -> PageCache | None:
     if release is None:
         return None
     return releases.derived(release, "page-cache", lambda _: PageCache())
+
+
+async def cached_or_built(
+    releases: Releases,
+    key: Hashable,
+    build: Callable[[], Awaitable[Response]],
+    *,
+    keep: Collection[int] = (200,),
+) -> Response:
+    """The page kept for the current release, else ``build()``'s (kept if its status is in
+    ``keep``); without a release, ``build()``'s every time."""
+    cache = page_cache(releases)
+    if cache is None:
+        return await build()
+    return await cache.get_or_build_async(key, build, keep=keep)
 
 
 def page_key(request: Request, *parts: str) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from functools import partial
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
@@ -27,7 +28,7 @@ from portefeuille_ld.web.deps import SettingsDep, StoreDep
 from portefeuille_ld.web.documents import linker_for, not_found
 from portefeuille_ld.web.home_data import Group, HomeData, compute_home
 from portefeuille_ld.web.listing import PAGE_SIZE, pager, paginate, preview
-from portefeuille_ld.web.page_cache import derived_once, page_cache, page_key
+from portefeuille_ld.web.page_cache import cached_or_built, derived_once, page_key
 from portefeuille_ld.web.pages import format_number, human_size
 from portefeuille_ld.web.query_page import EXAMPLES
 from portefeuille_ld.web.release import Releases, ReleasesDep
@@ -69,10 +70,11 @@ def home_data(releases: Releases, store: Store, settings: Settings) -> HomeData:
         303: {"description": "To /dataset, for a client that asks for RDF."},
     },
 )
-def home(
+async def home(
     request: Request, store: StoreDep, settings: SettingsDep, releases: ReleasesDep
 ) -> Response:
-    """The home page."""
+    """The home page (a kept page is answered on the event loop; one is built in a thread:
+    the figures take seconds at the first request of a release)."""
     chosen = negotiate(request.headers.get("accept"), _OFFERS)
     if chosen is None:
         raise HTTPException(406, "the home page is HTML; the dataset is described at /dataset")
@@ -98,8 +100,8 @@ def home(
         }
         return render(request, "home.html", context, lang=lang)
 
-    cache = page_cache(releases)
-    return build() if cache is None else cache.get_or_build(page_key(request, "home", lang), build)
+    key = page_key(request, "home", lang)
+    return await cached_or_built(releases, key, partial(run_in_threadpool, build))
 
 
 @router.get(
@@ -110,7 +112,7 @@ def home(
         404: {"description": "No such list, or no such page of it."},
     },
 )
-def listing(
+async def listing(
     section: str, request: Request, store: StoreDep, settings: SettingsDep, releases: ReleasesDep
 ) -> Response:
     """One page (``?page=N``, from 1) of the latest edition by organization, programme or
@@ -137,9 +139,8 @@ def listing(
         }
         return render(request, "listing.html", context, lang=lang)
 
-    cache = page_cache(releases)
     key = page_key(request, "listing", lang)
-    return build() if cache is None else cache.get_or_build(key, build)
+    return await cached_or_built(releases, key, partial(run_in_threadpool, build))
 
 
 def listing_url(

@@ -15,8 +15,11 @@ serve each graph alone.
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
 from rdflib import Graph
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from portefeuille_ld.formats import HTML, N_TRIPLES
@@ -36,7 +39,7 @@ from portefeuille_ld.web.documents import (
 )
 from portefeuille_ld.web.linking import is_safe_path, split_extension
 from portefeuille_ld.web.ontology_doc import ontology_page
-from portefeuille_ld.web.page_cache import derived_once, page_cache, page_key
+from portefeuille_ld.web.page_cache import cached_or_built, derived_once, page_key
 from portefeuille_ld.web.release import Releases, ReleasesDep
 from portefeuille_ld.web.templating import render, request_language
 
@@ -55,25 +58,28 @@ def _graphs(store: Store, iris: Iris) -> list[str]:
 
 
 @router.get("/ontologie{rest:path}", responses=RESPONSES)
-def ontology(
+async def ontology(
     rest: str, request: Request, store: StoreDep, settings: SettingsDep, releases: ReleasesDep
 ) -> Response:
     """The ontology (with its shapes), documented in HTML or in an RDF format."""
-    return _vocabulary_document("ontologie", rest, request, store, settings.base_iri, releases)
+    return await _vocabulary_document(
+        "ontologie", rest, request, store, settings.base_iri, releases
+    )
 
 
 @router.get("/formes{rest:path}", responses=RESPONSES)
-def shapes(
+async def shapes(
     rest: str, request: Request, store: StoreDep, settings: SettingsDep, releases: ReleasesDep
 ) -> Response:
     """The SHACL shapes (with the ontology they constrain), in HTML or in an RDF format."""
-    return _vocabulary_document("formes", rest, request, store, settings.base_iri, releases)
+    return await _vocabulary_document("formes", rest, request, store, settings.base_iri, releases)
 
 
-def _vocabulary_document(
+async def _vocabulary_document(
     name: str, rest: str, request: Request, store: Store, base_iri: str, releases: Releases
 ) -> Response:
-    """The document, built once per release, language and format (`page_cache`)."""
+    """The document, built once per release, language and format (`page_cache`): a kept one
+    is answered on the event loop, one is built in a thread (rdflib parses the graphs)."""
     lang = request_language(request)
     linker = linker_for(request, base_iri)
     stem, extension = split_extension(name + rest, EXTENSIONS)
@@ -95,9 +101,8 @@ def _vocabulary_document(
         context = {"page": page, "formats": format_links(stem_url)}
         return render(request, "ontology.html", context, lang=lang, headers=headers)
 
-    cache = page_cache(releases)
     key = page_key(request, "vocabulary", lang, fmt.name)
-    return build() if cache is None else cache.get_or_build(key, build)
+    return await cached_or_built(releases, key, partial(run_in_threadpool, build))
 
 
 def _parsed(store: Store, graphs: list[str], releases: Releases) -> Graph:

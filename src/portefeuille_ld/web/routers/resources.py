@@ -24,6 +24,12 @@ The IRIs of the dataset's own description (``id/jeu-de-donnees…``, ``id/catalo
 
 An IRI the dataset does not mention is a 404: a page for a browser, a problem body
 otherwise. A key never ends with a format extension (``iris.py`` keys are checked).
+
+The routes are coroutines: they await the store on the event loop (`Store.query_async`),
+and read the app's state directly, as the SPARQL endpoint does (FastAPI's dependency
+solving was a third of a kept page's time in the app). With a release, pages and the 303s
+of existing IRIs are kept per release (`page_cache`): a kept answer is sent without a
+store call.
 """
 
 from __future__ import annotations
@@ -36,8 +42,8 @@ from starlette.responses import RedirectResponse, Response
 
 from portefeuille_ld.errors import ResourceNotFound
 from portefeuille_ld.formats import HTML, JSON_LD
-from portefeuille_ld.web.deps import SettingsDep, StoreDep
-from portefeuille_ld.web.describe import describe_page, description, exists
+from portefeuille_ld.web.deps import get_settings, get_store
+from portefeuille_ld.web.describe import describe_page, description, exists_async
 from portefeuille_ld.web.documents import (
     EXTENSIONS,
     RESPONSES,
@@ -50,9 +56,9 @@ from portefeuille_ld.web.documents import (
     rdf_response,
 )
 from portefeuille_ld.web.linking import is_safe_path, split_extension
-from portefeuille_ld.web.page_cache import page_cache, page_key
+from portefeuille_ld.web.page_cache import cached_or_built, page_key
 from portefeuille_ld.web.pages import format_number
-from portefeuille_ld.web.release import ReleasesDep
+from portefeuille_ld.web.release import get_releases
 from portefeuille_ld.web.routers import ontology
 from portefeuille_ld.web.templating import render, request_language
 
@@ -71,18 +77,24 @@ _ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
     status_code=303,
     responses={303: {"description": "See the document `/doc/{path}`."}, 404: RESPONSES[404]},
 )
-def thing(path: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
-    """The thing ``{base}id/{path}``: 303 to its document."""
-    linker = linker_for(request, settings.base_iri)
+async def thing(path: str, request: Request) -> Response:
+    """The thing ``{base}id/{path}``: 303 to its document (kept per release)."""
+    linker = linker_for(request, get_settings(request).base_iri)
     stem, _ = split_extension(path, EXTENSIONS)
     iri = linker.iri_of(f"id/{stem}")
     if not is_safe_path(path):
         return not_found(request, iri, request_language(request))
     if stem.startswith(_DESCRIBED_BY_DATASET):
         return _see_dataset(request)
-    if not exists(store, iri):
-        return not_found(request, iri, request_language(request))
-    return RedirectResponse(linker.url(f"doc/{path}"), status_code=303, headers={"Vary": "Accept"})
+
+    async def build() -> Response:
+        if not await exists_async(get_store(request), iri):
+            return not_found(request, iri, request_language(request))
+        target = linker.url(f"doc/{path}")
+        return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
+
+    key = page_key(request, "thing")
+    return await cached_or_built(get_releases(request), key, build, keep=(303,))
 
 
 _DESCRIBED_BY_DATASET = ("jeu-de-donnees", "catalogue", "service/")
@@ -97,13 +109,11 @@ def _see_dataset(request: Request) -> Response:
 
 
 @router.get("/doc/{path:path}", responses=RESPONSES)
-def document(
-    path: str, request: Request, store: StoreDep, settings: SettingsDep, releases: ReleasesDep
-) -> Response:
+async def document(path: str, request: Request) -> Response:
     """The description of ``{base}id/{path}``, in the format of the extension or ``Accept``
     (built once per release, language and format: `page_cache`)."""
     lang = request_language(request)
-    linker = linker_for(request, settings.base_iri)
+    linker = linker_for(request, get_settings(request).base_iri)
     stem, extension = split_extension(path, EXTENSIONS)
     iri = linker.iri_of(f"id/{stem}")
     if not is_safe_path(path):
@@ -114,13 +124,15 @@ def document(
     stem_url = f"{request.base_url}doc/{stem}"
     headers = alternates(stem_url, fmt)
 
-    def build() -> Response:
+    async def build() -> Response:
+        store = get_store(request)
         try:
             if fmt is not HTML:
-                return rdf_response(description(store, iri, fmt), fmt, headers)
+                return rdf_response(await description(store, iri, fmt), fmt, headers)
+            page = await describe_page(store, iri, lang=lang, linker=linker)
             context = {
-                "page": describe_page(store, iri, lang=lang, linker=linker),
-                "jsonld": json_ld_script(description(store, iri, JSON_LD)),
+                "page": page,
+                "jsonld": json_ld_script(await description(store, iri, JSON_LD, known=True)),
                 "formats": format_links(stem_url),
                 "number": lambda n: format_number(n, lang),
             }
@@ -128,16 +140,16 @@ def document(
             return not_found(request, iri, lang, html=extension in (None, HTML.extension))
         return render(request, "resource.html", context, lang=lang, headers=headers)
 
-    cache = page_cache(releases)
     key = page_key(request, "document", lang, fmt.name)
-    return build() if cache is None else cache.get_or_build(key, build)
+    return await cached_or_built(get_releases(request), key, build)
 
 
 @router.get("/graphe/{name}", responses=RESPONSES)
-def named_graph(name: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+async def named_graph(name: str, request: Request) -> Response:
     """The named graph ``{base}graphe/{name}``: all its triples."""
     lang = request_language(request)
-    linker = linker_for(request, settings.base_iri)
+    store = get_store(request)
+    linker = linker_for(request, get_settings(request).base_iri)
     stem, extension = split_extension(name, EXTENSIONS)
     iri = linker.iri_of(f"graphe/{stem}")
     sizes = {g.iri: g.triples for g in store.statistics().graphs}
@@ -147,7 +159,7 @@ def named_graph(name: str, request: Request, store: StoreDep, settings: Settings
     stem_url = f"{request.base_url}graphe/{stem}"
     headers = alternates(stem_url, fmt)
     if fmt is not HTML:
-        body = store.query(_ALL_TRIPLES, accept=fmt, default_graph_uris=[iri]).body
+        body = (await store.query_async(_ALL_TRIPLES, accept=fmt, default_graph_uris=[iri])).body
         return rdf_response(body, fmt, headers)
     query = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }} LIMIT 100"
     context = {
