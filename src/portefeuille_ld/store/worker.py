@@ -52,17 +52,22 @@ from portefeuille_ld.store.ondisk import load_files, open_read_only
 __all__ = [
     "BOOT",
     "INLINE_MAX",
+    "LOADER_NICENESS",
     "Call",
     "DescribeCall",
     "QueryCall",
     "Reply",
     "WorkerSpec",
+    "lower_priority",
     "main",
     "read_ready",
     "read_reply",
 ]
 
 log = logging.getLogger(__name__)
+
+LOADER_NICENESS = 19
+"""The niceness of the background load into memory: it runs only on CPU left idle."""
 
 BOOT = "from portefeuille_ld.store.worker import main; main()"
 """The ``python -c`` program of a worker: only the worker's imports, never the server's."""
@@ -213,7 +218,12 @@ def _open(spec: WorkerSpec) -> EmbeddedStore:
 
 
 def _warm_up(spec: WorkerSpec, warmed: queue.SimpleQueue[EmbeddedStore]) -> None:
-    """Parse the files into memory (pyoxigraph releases the GIL meanwhile), then hand over."""
+    """Parse the files into memory (pyoxigraph releases the GIL meanwhile), then hand over.
+
+    It runs at the lowest priority: the worker answers from the disk store meanwhile, and
+    its queries (and the server's) must not wait behind a load that can take a minute.
+    """
+    lower_priority()
     store = pyoxigraph.Store()
     try:
         load_files(store, spec.files)
@@ -265,6 +275,18 @@ def _format(name: str, kind: FormatKind | None) -> Format:
     if fmt is None:
         raise QueryError(f"unknown format {name!r}")
     return fmt
+
+
+def lower_priority() -> None:
+    """Give the calling thread, and the threads it starts, the lowest CPU priority (nice 19).
+
+    On Linux the niceness belongs to a thread and is inherited by the threads it creates
+    (pyoxigraph's parser threads), so the worker's query thread keeps its own.
+    """
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOADER_NICENESS)
+    except OSError as exc:  # not allowed, or not Linux: load at normal priority
+        log.debug("cannot lower the loader's priority: %s", exc)
 
 
 def _exit_with_parent(fd: int) -> None:
