@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -11,8 +12,15 @@ import pytest
 
 from portefeuille_ld.errors import StoreUnavailable
 from portefeuille_ld.pipeline.build import BuildResult
+from portefeuille_ld.pipeline.manifest import MANIFEST_FILE, Manifest
 from portefeuille_ld.settings import Settings
-from portefeuille_ld.store.ondisk import DISK_STORE, open_read_only, write_disk_store
+from portefeuille_ld.store.embedded import EmbeddedStore
+from portefeuille_ld.store.ondisk import (
+    DISK_STORE,
+    open_read_only,
+    stated_statistics,
+    write_disk_store,
+)
 from portefeuille_ld.store.sources import ReleaseSource
 from portefeuille_ld.web.app import open_store
 
@@ -99,3 +107,18 @@ def test_a_store_directory_is_never_overwritten(tmp_path: Path) -> None:
 def test_a_directory_without_a_store_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailable, match="cannot open the store"):
         open_read_only(tmp_path / "nothing")
+
+
+def test_the_manifest_states_the_statistics_the_store_would_count(built: BuildResult) -> None:
+    store = open_read_only(built.release / DISK_STORE)
+    stated = stated_statistics(store, built.release / MANIFEST_FILE)
+    assert stated == EmbeddedStore(store).statistics()
+
+
+def test_a_manifest_naming_other_graphs_is_not_believed(built: BuildResult, tmp_path: Path) -> None:
+    manifest = Manifest.from_json((built.release / MANIFEST_FILE).read_bytes())
+    other = dataclasses.replace(manifest, graphs=manifest.graphs[1:])
+    (tmp_path / MANIFEST_FILE).write_bytes(other.to_json())
+    store = open_read_only(built.release / DISK_STORE)
+    assert stated_statistics(store, tmp_path / MANIFEST_FILE) is None
+    assert stated_statistics(store, tmp_path / "missing.json") is None
