@@ -281,7 +281,7 @@ def lower_priority() -> None:
     """Give the calling thread, and the threads it starts, the lowest CPU priority (nice 19).
 
     On Linux the niceness belongs to a thread and is inherited by the threads it creates
-    (pyoxigraph's parser threads), so the worker's query thread keeps its own.
+    (any pyoxigraph starts to parse), so the worker's query thread keeps its own.
     """
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOADER_NICENESS)
