@@ -83,6 +83,20 @@ class WorkerSpec:
     warm_up: bool = False
     """With ``disk``: answer from it at once, and meanwhile parse ``files`` into memory,
     then answer from memory (several times faster on heavy queries)."""
+    parse_at_once_bytes: int = 16 * 2**20
+    """With ``warm_up``: files this small together are parsed before the worker is ready
+    (tens of milliseconds), so it never answers from disk nor switches stores."""
+
+    def parses_at_once(self) -> bool:
+        """Whether the worker parses `files` into memory before it reports ready."""
+        if self.disk is None:
+            return True
+        if not (self.warm_up and self.files):
+            return False
+        try:
+            return sum(path.stat().st_size for path in self.files) <= self.parse_at_once_bytes
+        except OSError:
+            return False  # the disk store answers; the background load reports the error
 
 
 class QueryCall(NamedTuple):
@@ -197,7 +211,7 @@ def main() -> None:
             conn.send(("failed", str(exc)))
             return
         warmed: queue.SimpleQueue[EmbeddedStore] = queue.SimpleQueue()
-        if spec.disk is not None and spec.warm_up and spec.files:
+        if spec.warm_up and not spec.parses_at_once():
             threading.Thread(target=_warm_up, args=(spec, warmed), daemon=True).start()
         conn.send(("ready", store.statistics()))
         while (call := conn.recv()) is not None:
@@ -209,9 +223,10 @@ def main() -> None:
 
 
 def _open(spec: WorkerSpec) -> EmbeddedStore:
-    if spec.disk is not None:
-        store = open_read_only(spec.disk)
-    else:
+    """The store to answer from; an on-disk store is opened even when its files are parsed
+    at once (a few milliseconds): a release whose store is broken is not served."""
+    store = open_read_only(spec.disk) if spec.disk is not None else None
+    if store is None or spec.parses_at_once():
         store = pyoxigraph.Store()
         load_files(store, spec.files)
     return EmbeddedStore(store, max_result_bytes=spec.max_result_bytes)
