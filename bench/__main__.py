@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import endpoint, pipeline, soak
+from bench import endpoint, pipeline, soak, startup
 from bench.generate import SCALES
 from bench.release import Dataset, default_work_dir
 from bench.servers import oxigraph_binary
@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--only",
         default="pipeline,endpoint,soak",
-        help="parts to run, comma-separated (pipeline, endpoint, soak)",
+        help="parts to run, comma-separated (pipeline, endpoint, soak, startup)",
     )
     p.add_argument("--scales", type=_scales, help="pipeline scales (1k,10k,100k or numbers)")
     p.add_argument(
@@ -335,6 +335,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             runaway_every_s=args.runaway_every,
             runaway_timeout_s=min(30.0, args.soak_seconds),
         )
+    if "startup" in parts:  # serve's start-up on the endpoint scale's release (issue 4)
+        dataset = Dataset(args.endpoint_scale, args.seed, args.work).prepare()
+        results["startup"] = startup.run_startup(
+            [dataset.out_dir], runs=3 if args.quick else 5, log_dir=log_dir, progress=_say
+        )
     results["machine"]["load_after"] = os.getloadavg()
     results["elapsed_s"] = round(time.perf_counter() - started, 1)
     stamp = dt.date.today().isoformat()
@@ -372,6 +377,8 @@ def to_markdown(results: dict[str, Any]) -> str:
         lines += ["", "## Endpoint", "", endpoint.to_markdown(results["endpoint"])]
     if "soak" in results:
         lines += ["", "## Soak", "", soak.to_markdown(results["soak"])]
+    if "startup" in results:
+        lines += ["", "## Start-up", "", startup.to_markdown(results["startup"])]
     return "\n".join(lines)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -11,9 +12,18 @@ import pytest
 
 from portefeuille_ld.errors import StoreUnavailable
 from portefeuille_ld.pipeline.build import BuildResult
+from portefeuille_ld.pipeline.manifest import MANIFEST_FILE, Manifest
 from portefeuille_ld.settings import Settings
-from portefeuille_ld.store.ondisk import DISK_STORE, open_read_only, write_disk_store
+from portefeuille_ld.store.embedded import EmbeddedStore
+from portefeuille_ld.store.ondisk import (
+    DISK_STORE,
+    open_read_only,
+    stated_statistics,
+    write_disk_store,
+)
+from portefeuille_ld.store.process import WorkerProcess
 from portefeuille_ld.store.sources import ReleaseSource
+from portefeuille_ld.store.worker import QueryCall, WorkerSpec
 from portefeuille_ld.web.app import open_store
 
 
@@ -46,7 +56,8 @@ def test_the_server_opens_the_release_store_without_parsing(built: BuildResult) 
     assert prepared.files == (built.release / "portefeuille.nq",)  # to warm up from
     assert prepared.release == built.release
     started = time.monotonic()
-    store = open_store(Settings(out_dir=out_dir, workers=2))  # ready before any parsing
+    settings = Settings(out_dir=out_dir, workers=2, store_in_memory=False)  # never parses
+    store = open_store(settings)
     elapsed = time.monotonic() - started
     try:
         assert store.statistics().triples == len(open_read_only(built.release / DISK_STORE))
@@ -60,24 +71,45 @@ def _open_files(pid: int, under: Path) -> list[str]:
     return [link for link in links if link.startswith(str(under))]
 
 
-@pytest.mark.parametrize("in_memory", [False, True], ids=["on-disk", "warmed-up"])
+def _worker(built: BuildResult, *, warm_up: bool, parse_at_once_bytes: int) -> WorkerProcess:
+    release = built.release
+    spec = WorkerSpec(
+        release / DISK_STORE,
+        (release / "portefeuille.nq",),
+        warm_up=warm_up,
+        parse_at_once_bytes=parse_at_once_bytes,
+    )
+    worker = WorkerProcess(spec)
+    worker.wait_ready(60)
+    return worker
+
+
+@pytest.mark.parametrize("warm_up", [False, True], ids=["on-disk", "warmed-up"])
 def test_workers_move_to_memory_once_they_have_parsed_the_dump(
-    built: BuildResult, in_memory: bool
+    built: BuildResult, warm_up: bool
 ) -> None:
-    settings = Settings(out_dir=built.release.parent.parent, workers=1, store_in_memory=in_memory)
-    store = open_store(settings)
+    worker = _worker(built, warm_up=warm_up, parse_at_once_bytes=0)
     try:
-        (pid,) = store.worker_pids()
-        assert _open_files(pid, built.release / DISK_STORE)  # answering from disk at once
+        assert _open_files(worker.pid, built.release / DISK_STORE)  # answering from disk at once
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            store.query("ASK {}")  # the worker switches between two calls
-            if not _open_files(pid, built.release / DISK_STORE):
+            worker.call(QueryCall("ASK {}"), 10).unwrap()  # it switches between two calls
+            if not _open_files(worker.pid, built.release / DISK_STORE):
                 break
             time.sleep(0.05)
-        assert bool(_open_files(pid, built.release / DISK_STORE)) is not in_memory
+        assert bool(_open_files(worker.pid, built.release / DISK_STORE)) is not warm_up
     finally:
-        store.close()
+        worker.stop()
+
+
+def test_a_small_dump_is_parsed_before_the_worker_is_ready(built: BuildResult) -> None:
+    size = (built.release / "portefeuille.nq").stat().st_size
+    worker = _worker(built, warm_up=True, parse_at_once_bytes=size)
+    try:
+        assert not _open_files(worker.pid, built.release / DISK_STORE)  # never opened
+        assert worker.call(QueryCall("ASK { ?s ?p ?o }"), 10).unwrap().body.endswith(b"true}")
+    finally:
+        worker.stop()
 
 
 def test_without_a_store_the_workers_parse_the_dump(tmp_path: Path) -> None:
@@ -99,3 +131,18 @@ def test_a_store_directory_is_never_overwritten(tmp_path: Path) -> None:
 def test_a_directory_without_a_store_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailable, match="cannot open the store"):
         open_read_only(tmp_path / "nothing")
+
+
+def test_the_manifest_states_the_statistics_the_store_would_count(built: BuildResult) -> None:
+    store = open_read_only(built.release / DISK_STORE)
+    stated = stated_statistics(store, built.release / MANIFEST_FILE)
+    assert stated == EmbeddedStore(store).statistics()
+
+
+def test_a_manifest_naming_other_graphs_is_not_believed(built: BuildResult, tmp_path: Path) -> None:
+    manifest = Manifest.from_json((built.release / MANIFEST_FILE).read_bytes())
+    other = dataclasses.replace(manifest, graphs=manifest.graphs[1:])
+    (tmp_path / MANIFEST_FILE).write_bytes(other.to_json())
+    store = open_read_only(built.release / DISK_STORE)
+    assert stated_statistics(store, tmp_path / MANIFEST_FILE) is None
+    assert stated_statistics(store, tmp_path / "missing.json") is None

@@ -24,8 +24,17 @@ import pyoxigraph
 
 from portefeuille_ld.errors import StoreUnavailable
 from portefeuille_ld.formats import from_extension
+from portefeuille_ld.pipeline.manifest import Manifest
+from portefeuille_ld.store.base import GraphStatistics, StoreStatistics
 
-__all__ = ["DISK_STORE", "data_format", "load_files", "open_read_only", "write_disk_store"]
+__all__ = [
+    "DISK_STORE",
+    "data_format",
+    "load_files",
+    "open_read_only",
+    "stated_statistics",
+    "write_disk_store",
+]
 
 log = logging.getLogger(__name__)
 
@@ -97,3 +106,30 @@ def open_read_only(directory: Path) -> pyoxigraph.Store:
         return pyoxigraph.Store.read_only(str(directory))
     except OSError as exc:
         raise StoreUnavailable(f"cannot open the store {directory}: {exc}") from exc
+
+
+def stated_statistics(store: pyoxigraph.Store, manifest: Path) -> StoreStatistics | None:
+    """The statistics a release's ``manifest.json`` states for ``store``, its on-disk store.
+
+    Counting them scans every quad (about 2 s of CPU per worker at 2.7 million quads); the
+    build wrote them down. None, to count them, when the manifest is missing or unreadable,
+    or names other graphs than the store holds (listing those costs nothing).
+
+    >>> import tempfile
+    >>> directory = Path(tempfile.mkdtemp())
+    >>> store = pyoxigraph.Store()
+    >>> stated_statistics(store, directory / "manifest.json") is None
+    True
+    """
+    try:
+        graphs = Manifest.from_json(manifest.read_bytes()).graphs
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if {g.iri for g in graphs} != {g.value for g in store.named_graphs()}:
+        log.warning("%s does not describe the store beside it: counting its triples", manifest)
+        return None
+    ordered = sorted(graphs, key=lambda g: g.iri)
+    return StoreStatistics(
+        triples=sum(g.triples for g in ordered),
+        graphs=tuple(GraphStatistics(g.iri, g.triples) for g in ordered),
+    )

@@ -52,17 +52,22 @@ from portefeuille_ld.store.ondisk import load_files, open_read_only
 __all__ = [
     "BOOT",
     "INLINE_MAX",
+    "LOADER_NICENESS",
     "Call",
     "DescribeCall",
     "QueryCall",
     "Reply",
     "WorkerSpec",
+    "lower_priority",
     "main",
     "read_ready",
     "read_reply",
 ]
 
 log = logging.getLogger(__name__)
+
+LOADER_NICENESS = 19
+"""The niceness of the background load into memory: it runs only on CPU left idle."""
 
 BOOT = "from portefeuille_ld.store.worker import main; main()"
 """The ``python -c`` program of a worker: only the worker's imports, never the server's."""
@@ -78,6 +83,20 @@ class WorkerSpec:
     warm_up: bool = False
     """With ``disk``: answer from it at once, and meanwhile parse ``files`` into memory,
     then answer from memory (several times faster on heavy queries)."""
+    parse_at_once_bytes: int = 16 * 2**20
+    """With ``warm_up``: files this small together are parsed before the worker is ready
+    (tens of milliseconds), so it never answers from disk nor switches stores."""
+
+    def parses_at_once(self) -> bool:
+        """Whether the worker parses `files` into memory before it reports ready."""
+        if self.disk is None:
+            return True
+        if not (self.warm_up and self.files):
+            return False
+        try:
+            return sum(path.stat().st_size for path in self.files) <= self.parse_at_once_bytes
+        except OSError:
+            return False  # the disk store answers; the background load reports the error
 
 
 class QueryCall(NamedTuple):
@@ -192,7 +211,7 @@ def main() -> None:
             conn.send(("failed", str(exc)))
             return
         warmed: queue.SimpleQueue[EmbeddedStore] = queue.SimpleQueue()
-        if spec.disk is not None and spec.warm_up and spec.files:
+        if spec.warm_up and not spec.parses_at_once():
             threading.Thread(target=_warm_up, args=(spec, warmed), daemon=True).start()
         conn.send(("ready", store.statistics()))
         while (call := conn.recv()) is not None:
@@ -204,16 +223,22 @@ def main() -> None:
 
 
 def _open(spec: WorkerSpec) -> EmbeddedStore:
-    if spec.disk is not None:
-        store = open_read_only(spec.disk)
-    else:
+    """The store to answer from; an on-disk store is opened even when its files are parsed
+    at once (a few milliseconds): a release whose store is broken is not served."""
+    store = open_read_only(spec.disk) if spec.disk is not None else None
+    if store is None or spec.parses_at_once():
         store = pyoxigraph.Store()
         load_files(store, spec.files)
     return EmbeddedStore(store, max_result_bytes=spec.max_result_bytes)
 
 
 def _warm_up(spec: WorkerSpec, warmed: queue.SimpleQueue[EmbeddedStore]) -> None:
-    """Parse the files into memory (pyoxigraph releases the GIL meanwhile), then hand over."""
+    """Parse the files into memory (pyoxigraph releases the GIL meanwhile), then hand over.
+
+    It runs at the lowest priority: the worker answers from the disk store meanwhile, and
+    its queries (and the server's) must not wait behind a load that can take a minute.
+    """
+    lower_priority()
     store = pyoxigraph.Store()
     try:
         load_files(store, spec.files)
@@ -265,6 +290,18 @@ def _format(name: str, kind: FormatKind | None) -> Format:
     if fmt is None:
         raise QueryError(f"unknown format {name!r}")
     return fmt
+
+
+def lower_priority() -> None:
+    """Give the calling thread, and the threads it starts, the lowest CPU priority (nice 19).
+
+    On Linux the niceness belongs to a thread and is inherited by the threads it creates
+    (any pyoxigraph starts to parse), so the worker's query thread keeps its own.
+    """
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOADER_NICENESS)
+    except OSError as exc:  # not allowed, or not Linux: load at normal priority
+        log.debug("cannot lower the loader's priority: %s", exc)
 
 
 def _exit_with_parent(fd: int) -> None:

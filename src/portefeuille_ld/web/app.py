@@ -25,7 +25,6 @@ from portefeuille_ld.settings import Settings
 from portefeuille_ld.store.base import Store
 from portefeuille_ld.store.isolated import IsolatedStore
 from portefeuille_ld.store.pool import PoolLimits
-from portefeuille_ld.store.remote import RemoteStore
 from portefeuille_ld.store.sources import DataSource, FilesSource, ReleaseSource
 from portefeuille_ld.web import errors
 from portefeuille_ld.web.caching import Caching
@@ -83,6 +82,8 @@ def _lifespan(settings: Settings, store: Store | None) -> Lifespan:
             yield
             return
         if settings.store_url:  # a remote SPARQL endpoint answers: no query workers here
+            from portefeuille_ld.store.remote import RemoteStore  # httpx: only for this case
+
             remote = RemoteStore.from_settings(settings)
             app.state.store = remote
             try:
