@@ -67,12 +67,20 @@ class EmbeddedStore(QueryInThread):
     """A read-only `Store` answering from a pyoxigraph store it owns (in memory or on disk).
 
     :param max_result_bytes: the largest answer it serializes; None for no limit.
+    :param statistics: what ``store`` holds, when known already (a release's manifest
+        states it): not counted again, which takes a scan of every quad.
     """
 
-    def __init__(self, store: pyoxigraph.Store, *, max_result_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        store: pyoxigraph.Store,
+        *,
+        max_result_bytes: int | None = None,
+        statistics: StoreStatistics | None = None,
+    ) -> None:
         self._store: pyoxigraph.Store | None = store
         self._max_result_bytes = max_result_bytes
-        self._statistics = _statistics(store)
+        self._statistics = statistics if statistics is not None else _statistics(store)
         self._graph_iris = self._statistics.graph_iris
         self._negotiated: dict[tuple[str, ResultKind], Format] = {}
 

@@ -45,9 +45,10 @@ from portefeuille_ld.errors import (
     StoreUnavailable,
 )
 from portefeuille_ld.formats import Format, FormatKind, ResultKind, from_name
+from portefeuille_ld.pipeline.manifest import MANIFEST_FILE
 from portefeuille_ld.store.base import QueryResult, StoreStatistics
 from portefeuille_ld.store.embedded import EmbeddedStore
-from portefeuille_ld.store.ondisk import load_files, open_read_only
+from portefeuille_ld.store.ondisk import load_files, open_read_only, stated_statistics
 
 __all__ = [
     "BOOT",
@@ -212,7 +213,8 @@ def main() -> None:
             return
         warmed: queue.SimpleQueue[EmbeddedStore] = queue.SimpleQueue()
         if spec.warm_up and not spec.parses_at_once():
-            threading.Thread(target=_warm_up, args=(spec, warmed), daemon=True).start()
+            args = (spec, store.statistics(), warmed)
+            threading.Thread(target=_warm_up, args=args, daemon=True).start()
         conn.send(("ready", store.statistics()))
         while (call := conn.recv()) is not None:
             if not warmed.empty():
@@ -229,10 +231,15 @@ def _open(spec: WorkerSpec) -> EmbeddedStore:
     if store is None or spec.parses_at_once():
         store = pyoxigraph.Store()
         load_files(store, spec.files)
-    return EmbeddedStore(store, max_result_bytes=spec.max_result_bytes)
+        return EmbeddedStore(store, max_result_bytes=spec.max_result_bytes)
+    assert spec.disk is not None
+    statistics = stated_statistics(store, spec.disk.parent / MANIFEST_FILE)  # no scan
+    return EmbeddedStore(store, max_result_bytes=spec.max_result_bytes, statistics=statistics)
 
 
-def _warm_up(spec: WorkerSpec, warmed: queue.SimpleQueue[EmbeddedStore]) -> None:
+def _warm_up(
+    spec: WorkerSpec, statistics: StoreStatistics, warmed: queue.SimpleQueue[EmbeddedStore]
+) -> None:
     """Parse the files into memory (pyoxigraph releases the GIL meanwhile), then hand over.
 
     It runs at the lowest priority: the worker answers from the disk store meanwhile, and
@@ -245,7 +252,7 @@ def _warm_up(spec: WorkerSpec, warmed: queue.SimpleQueue[EmbeddedStore]) -> None
     except PortefeuilleError as exc:
         log.warning("staying on the on-disk store: %s", exc)
         return
-    warmed.put(EmbeddedStore(store, max_result_bytes=spec.max_result_bytes))
+    warmed.put(EmbeddedStore(store, max_result_bytes=spec.max_result_bytes, statistics=statistics))
 
 
 def _answer(conn: Connection, store: EmbeddedStore, call: Call) -> None:

@@ -123,6 +123,16 @@ def _counts(store: Store, query: str) -> dict[str, int]:
 
 
 def _triples(store: Store, graphs: Iterable[str]) -> int:
+    """The distinct triples of `graphs`; one graph's count is the store's own statistic.
+
+    Counting DISTINCT over a 2.7M-triple graph runs past the query deadline, and a graph
+    holds no duplicate triple, so a single graph needs no query.
+    """
+    graphs = list(graphs)
+    if len(graphs) == 1:
+        counts = {g.iri: g.triples for g in store.statistics().graphs}
+        if graphs[0] in counts:
+            return counts[graphs[0]]
     values = " ".join(f"<{g}>" for g in graphs)
     if not values:
         return 0
