@@ -479,12 +479,18 @@ def test_valid_fixture_conforms(validator: Validator, name: str) -> None:
 
 @pytest.mark.parametrize("case", INVALID_CASES, ids=lambda case: case.file)
 def test_invalid_fixture_gives_exactly_the_expected_result(
-    validator: Validator, case: Expect
+    validator: Validator, shapes: Graph, case: Expect
 ) -> None:
     report = validator.validate(Graph().parse(INVALID / case.file, format="turtle"))
     assert _found(report) == [(case.source, case.path, case.severity)], render(report)
     assert report.conforms is (case.severity != "Violation")
-    assert report.results[0].message_fr and report.results[0].message_en
+    result = report.results[0]
+    assert result.message_fr and result.message_en
+    # the published shape, even where Validator evaluates a private one
+    assert (result.source_shape, RDF.type, None) in shapes, render(report)
+    if result.source_constraint is not None:
+        assert (result.source_shape, SH.sparql, result.source_constraint) in shapes
+    assert (None, SH.sourceShape, result.source_shape) in report.graph
 
 
 def test_table_lists_every_invalid_fixture_once() -> None:
