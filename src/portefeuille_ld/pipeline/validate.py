@@ -532,7 +532,8 @@ def _narrowed(shapes: Graph) -> dict[Node, Node]:
         shapes.add((private, SH.target, target))
         shapes.add((target, RDF.type, SH.SPARQLTarget))
         focus = " UNION ".join(f"{{ {_target_pattern(t, v)} }}" for t, v in targets)
-        select = f"SELECT DISTINCT ?this WHERE {{ {focus} {pattern} }}"
+        prologue = "".join(f"PREFIX {p}: <{n}>\n" for p, n in sorted((prefixes or {}).items()))
+        select = f"{prologue}SELECT DISTINCT ?this WHERE {{ {focus}\n{pattern}\n}}"
         shapes.add((target, SH.select, RdfLiteral(select)))
         shapes.remove((shape, SH.sparql, constraint))
         shapes.add((private, SH.sparql, constraint))
@@ -587,6 +588,10 @@ def _necessary_pattern(
         return None
     if query.algebra.name != "SelectQuery":
         return None
+    text = str(selects[0])
+    start = text.find("{")
+    if _filtered_bgp(query.algebra.p) and not any(c in text[:start] for c in "#\"'"):
+        return text[start:]
     triples = [t for t in _mandatory_triples(query.algebra.p) if _plain(t)]
     joined: list[tuple[Node, Node, Node]] = []
     variables = {Variable("this")}
@@ -599,6 +604,48 @@ def _necessary_pattern(
     if not joined:
         return None
     return " ".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in joined)
+
+
+def _filtered_bgp(part: CompValue) -> bool:
+    """Whether `part` is a projection of FILTERs and BINDs over one BGP binding ``?this``.
+
+    Its solutions with ``?this`` free, those binding ``?this`` to a node, are its
+    solutions with ``$this`` pre-bound to that node: every solution of the BGP binds
+    ``?this``, so each FILTER and BIND above it (and each EXISTS inside them, no
+    sub-SELECT) sees the node there. The whole WHERE clause then selects the candidates.
+    """
+    if part.name != "Project":
+        return False
+    part = part.p
+    while part.name in ("Filter", "Extend"):
+        if part.name == "Extend" and part.var == Variable("this"):
+            return False
+        if _has_subquery(part.expr):
+            return False
+        part = part.p
+    return part.name == "BGP" and any(Variable("this") in triple for triple in part.triples)
+
+
+def _has_subquery(expression: object) -> bool:
+    """Whether an algebra expression holds a sub-SELECT, VALUES, SERVICE or GRAPH."""
+    if isinstance(expression, CompValue):
+        if "Select" in expression.name or expression.name in _NOT_IN_FILTERS:
+            return True
+        return any(_has_subquery(value) for value in expression.values())
+    if isinstance(expression, list | tuple):
+        return any(_has_subquery(value) for value in expression)
+    return False
+
+
+_NOT_IN_FILTERS = {
+    "ToMultiSet",
+    "InlineData",
+    "ServiceGraphPattern",
+    "GraphGraphPattern",
+    "Graph",
+    "values",
+    "SubSelect",
+}
 
 
 def _mandatory_triples(part: CompValue) -> list[tuple[Node, Node, Node]]:
