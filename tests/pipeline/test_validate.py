@@ -208,6 +208,15 @@ ex:ThingShape a sh:NodeShape ;
                 OPTIONAL { $this <http://example.org/kin> ?kin }
                 FILTER (!BOUND(?kin))
             }
+            \"\"\" ] , [
+        a sh:SPARQLConstraint ;
+        sh:message "{?value} sans parent."@fr , "{?value} has no kin."@en ;
+        sh:select \"\"\"
+            SELECT $this ?value WHERE {
+                $this <http://example.org/kin> ?value .
+                OPTIONAL { ?value <http://example.org/kin> ?kin }
+                FILTER (!BOUND(?kin))
+            }
             \"\"\" ] .
 
 ex:Thing-kin a sh:PropertyShape ;
@@ -225,9 +234,10 @@ ex:Thing-kin a sh:PropertyShape ;
 def test_sparql_constraints_report_their_published_shape_whatever_their_focus_nodes(
     sparql: SparqlEngine,
 ) -> None:
-    # Validator runs each constraint on the focus nodes its triple patterns allow (here ex:a
-    # for both of ex:kin) under a private shape; the report names the published one. ex:c
-    # gives the result no triple pattern can narrow ($this only inside OPTIONAL).
+    # Validator runs each constraint on the focus nodes its WHERE clause (a FILTER over a
+    # BGP) or its triple patterns (beside an OPTIONAL) allow, under a private shape; the
+    # report names the published one. ex:c gives the result nothing can narrow ($this
+    # only inside OPTIONAL), so that constraint must still be asked of every ex:Thing.
     data = _graph(
         PREFIXES
         + "ex:a a ex:Thing ; ex:kin ex:x , ex:a . ex:b a ex:Thing ; ex:kin ex:a . ex:c a ex:Thing ."
@@ -248,11 +258,13 @@ def test_sparql_constraints_report_their_published_shape_whatever_their_focus_no
     assert found == [
         ("a", "Thing-kin", f"<{ex}kin>", None, "Violation", "Kin to itself."),
         ("a", "ThingShape", None, "x", "Warning", f"{ex}x is not a thing."),
+        ("a", "ThingShape", None, "x", "Warning", f"{ex}x has no kin."),
         ("c", "ThingShape", None, "c", "Warning", "No kin."),
     ]
     assert [r.message_fr for r in report.results] == [
         "Lien vers soi.",
         f"{ex}x n’est pas une chose.",
+        f"{ex}x sans parent.",
         "Sans parent.",
     ]
     assert set(report.graph.objects(None, SH.sourceShape)) == {
