@@ -234,8 +234,8 @@ ex:Thing-kin a sh:PropertyShape ;
 def test_sparql_constraints_report_their_published_shape_whatever_their_focus_nodes(
     sparql: SparqlEngine,
 ) -> None:
-    # Validator runs each constraint on the focus nodes its WHERE clause (a FILTER over a
-    # BGP) or its triple patterns (beside an OPTIONAL) allow, under a private shape; the
+    # Validator runs each constraint on the focus nodes the query itself (with ?this free)
+    # or its triple patterns (here, beside OPTIONAL) select, under a private shape; the
     # report names the published one. ex:c gives the result nothing can narrow ($this
     # only inside OPTIONAL), so that constraint must still be asked of every ex:Thing.
     data = _graph(

@@ -497,10 +497,11 @@ def _narrowed(shapes: Graph) -> dict[Node, Node]:
 
     pyshacl runs a SPARQL constraint once per focus node of its shape (10,000 queries for
     10,000 entries), though most cannot give a result: ``$this pf:status pf:Completed``
-    must match first. The triple patterns every solution must match (`_necessary_pattern`)
-    select the candidates: the constraint moves, in this private copy, from its shape to a
-    private shape with the same type, path, severity and messages, whose SPARQL target is
-    the shape's own targets joined with that pattern. A focus node left out has no
+    must match first. The query itself, or the triple patterns every solution must match
+    (`_necessary_pattern`), selects the candidates: the constraint moves, in this private
+    copy, from its shape to a private shape with the same type, path, severity and
+    messages, whose SPARQL target is the shape's own targets joined with that pattern,
+    run once per validation (in Oxigraph by default). A focus node left out has no
     solution, so the results are the same; pyshacl names the private shape in
     ``sh:sourceShape``, and the returned map (private shape → shape) puts the published
     one back. A shape with a SPARQL target, referred to by another shape, or an implicit
@@ -567,9 +568,11 @@ def _declared_prefixes(shapes: Graph) -> dict[str, str] | None:
 def _necessary_pattern(
     shapes: Graph, constraint: Node, prefixes: dict[str, str] | None
 ) -> str | None:
-    """Triple patterns, joined to ``?this``, that every solution of the constraint must match.
+    """A pattern binding ``?this`` to every focus node for which the constraint has a result.
 
-    They are the query's basic graph patterns outside OPTIONAL's right side, MINUS's right
+    The query itself, as a sub-SELECT, when it answers alike with ``?this`` free
+    (`_bound_alike`). Otherwise, triple patterns joined to ``?this`` that every solution
+    must match: the query's basic graph patterns outside OPTIONAL's right side, MINUS's right
     side, UNION, GRAPH, sub-SELECTs and expressions (FILTER, BIND): a solution of the
     query, ``$this`` bound, extends one of their joint solutions. An aggregate without
     GROUP BY has a solution even with none below it, so it gives no pattern; nor does a
@@ -589,9 +592,9 @@ def _necessary_pattern(
     if query.algebra.name != "SelectQuery":
         return None
     text = str(selects[0])
-    start = text.find("{")
-    if _filtered_bgp(query.algebra.p) and not any(c in text[:start] for c in "#\"'"):
-        return text[start:]
+    bound = _bound_alike(query.algebra.p)
+    if bound is not None and _THIS in bound and text.lstrip()[:6].upper() == "SELECT":
+        return f"{{ {text}\n}}"  # the whole query, as a sub-SELECT
     triples = [t for t in _mandatory_triples(query.algebra.p) if _plain(t)]
     joined: list[tuple[Node, Node, Node]] = []
     variables = {Variable("this")}
@@ -606,24 +609,64 @@ def _necessary_pattern(
     return " ".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in joined)
 
 
-def _filtered_bgp(part: CompValue) -> bool:
-    """Whether `part` is a projection of FILTERs and BINDs over one BGP binding ``?this``.
+_THIS = Variable("this")
 
-    Its solutions with ``?this`` free, those binding ``?this`` to a node, are its
-    solutions with ``$this`` pre-bound to that node: every solution of the BGP binds
-    ``?this``, so each FILTER and BIND above it (and each EXISTS inside them, no
-    sub-SELECT) sees the node there. The whole WHERE clause then selects the candidates.
+
+def _bound_alike(part: CompValue) -> set[Variable] | None:
+    """The variables every solution of `part` binds, if it answers alike with ``?this`` free.
+
+    With ``?this`` free, the solutions binding it to a node are those with ``$this``
+    pre-bound to that node, if every operator that uses ``?this`` (a FILTER, BIND or
+    OPTIONAL condition, EXISTS inside them included) sees it bound by a BGP below it, and
+    an aggregate groups by ``?this``: the query then selects its own candidates. None
+    for anything else (UNION, MINUS, GRAPH, VALUES, sub-SELECT, aggregate without
+    ``GROUP BY ?this``).
     """
-    if part.name != "Project":
-        return False
-    part = part.p
-    while part.name in ("Filter", "Extend"):
-        if part.name == "Extend" and part.var == Variable("this"):
-            return False
-        if _has_subquery(part.expr):
-            return False
-        part = part.p
-    return part.name == "BGP" and any(Variable("this") in triple for triple in part.triples)
+    name = part.name
+    if name == "BGP":
+        return {term for triple in part.triples for term in triple if isinstance(term, Variable)}
+    if name in ("Join", "LeftJoin"):
+        left, right = _bound_alike(part.p1), _bound_alike(part.p2)
+        if left is None or right is None:
+            return None
+        if name == "Join":
+            return left | right
+        return left if _uses_this_bound(part.get("expr"), left | right) else None
+    if name == "AggregateJoin":
+        keys = part.p.expr or []
+        inner = _bound_alike(part.p.p)
+        if inner is None or _THIS not in keys or _has_subquery(part.A):
+            return None
+        return {key for key in keys if isinstance(key, Variable)} & inner
+    if name not in ("Project", "Distinct", "Reduced", "OrderBy", "Slice", "Filter", "Extend"):
+        return None
+    inner = _bound_alike(part.p)
+    if inner is None or (name == "Extend" and part.var == _THIS and not _sampled(part.expr)):
+        return None
+    if not _uses_this_bound(part.get("expr"), inner):
+        return None
+    return inner & set(part.PV) if name == "Project" else inner
+
+
+def _sampled(expression: object) -> bool:
+    """Whether `expression` is rdflib's name for a grouped variable of an aggregate query."""
+    return isinstance(expression, Variable) and expression.startswith("__agg_")
+
+
+def _uses_this_bound(expression: object, bound: set[Variable]) -> bool:
+    """Whether `expression` has no sub-SELECT and uses ``?this`` only if it is `bound`."""
+    return not _has_subquery(expression) and (_THIS in bound or _THIS not in _variables(expression))
+
+
+def _variables(expression: object) -> set[Variable]:
+    """Every variable of an algebra expression, those of its EXISTS patterns included."""
+    if isinstance(expression, Variable):
+        return {expression}
+    if isinstance(expression, CompValue):
+        expression = list(expression.values())
+    if isinstance(expression, list | tuple | set):
+        return {v for value in expression for v in _variables(value)}
+    return set()
 
 
 def _has_subquery(expression: object) -> bool:
@@ -632,7 +675,7 @@ def _has_subquery(expression: object) -> bool:
         if "Select" in expression.name or expression.name in _NOT_IN_FILTERS:
             return True
         return any(_has_subquery(value) for value in expression.values())
-    if isinstance(expression, list | tuple):
+    if isinstance(expression, list | tuple | set):
         return any(_has_subquery(value) for value in expression)
     return False
 
