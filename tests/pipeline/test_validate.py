@@ -271,3 +271,24 @@ def test_sparql_constraints_report_their_published_shape_whatever_their_focus_no
         URIRef(f"{ex}ThingShape"),
         URIRef(f"{ex}Thing-kin"),
     }
+
+
+@pytest.mark.parametrize("sparql", ["oxigraph", "rdflib"])
+def test_a_limit_applies_to_each_focus_node_not_to_all(sparql: SparqlEngine) -> None:
+    shapes = _graph(
+        PREFIXES
+        + """
+        ex:ThingShape a sh:NodeShape ;
+            sh:targetClass ex:Thing ;
+            sh:sparql [ a sh:SPARQLConstraint ;
+                sh:select "SELECT $this ?value WHERE { $this ex:kin ?value } LIMIT 1" ;
+                sh:prefixes ex:Prefixes ] .
+        ex:Prefixes sh:declare [ sh:prefix "ex" ; sh:namespace "http://example.org/" ] .
+        """
+    )
+    data = _graph(PREFIXES + "ex:a a ex:Thing ; ex:kin ex:x . ex:b a ex:Thing ; ex:kin ex:y .")
+    report = validate(data, shapes=shapes, ontology=Graph(), sparql=sparql)
+    assert [(str(r.focus_node), str(r.value)) for r in report.results] == [
+        ("http://example.org/a", "http://example.org/x"),
+        ("http://example.org/b", "http://example.org/y"),
+    ]
