@@ -479,12 +479,18 @@ def test_valid_fixture_conforms(validator: Validator, name: str) -> None:
 
 @pytest.mark.parametrize("case", INVALID_CASES, ids=lambda case: case.file)
 def test_invalid_fixture_gives_exactly_the_expected_result(
-    validator: Validator, case: Expect
+    validator: Validator, shapes: Graph, case: Expect
 ) -> None:
     report = validator.validate(Graph().parse(INVALID / case.file, format="turtle"))
     assert _found(report) == [(case.source, case.path, case.severity)], render(report)
     assert report.conforms is (case.severity != "Violation")
-    assert report.results[0].message_fr and report.results[0].message_en
+    result = report.results[0]
+    assert result.message_fr and result.message_en
+    # the published shape, even where Validator evaluates a private one
+    assert (result.source_shape, RDF.type, None) in shapes, render(report)
+    if result.source_constraint is not None:
+        assert (result.source_shape, SH.sparql, result.source_constraint) in shapes
+    assert (None, SH.sourceShape, result.source_shape) in report.graph
 
 
 def test_table_lists_every_invalid_fixture_once() -> None:
@@ -610,3 +616,15 @@ def test_every_property_of_the_data_has_a_path_in_its_class_shape(
         if used - paths:
             missing[_pf(shape)] = sorted(map(str, used - paths))
     assert missing == {}
+
+
+def test_every_sparql_constraint_runs_on_candidate_focus_nodes_only(shapes: Graph) -> None:
+    # Validator moves each constraint to a private shape whose SPARQL target selects the
+    # focus nodes that can violate it; one it cannot read runs on every focus node (10,000
+    # queries for 10,000 entries), which this guards against.
+    from portefeuille_ld.pipeline.validate import _hoisted, _narrowed
+
+    evaluated = _hoisted(shapes)
+    published = _narrowed(evaluated)
+    assert sorted(published.values()) == sorted(shapes.subjects(SH.sparql, None))
+    assert sorted(evaluated.subjects(SH.sparql, None)) == sorted(published), "one stayed"

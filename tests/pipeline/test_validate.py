@@ -182,3 +182,113 @@ def test_a_query_that_does_not_select_this_still_runs(sparql: SparqlEngine) -> N
     assert [(str(r.focus_node), str(r.value)) for r in report.results] == [
         ("http://example.org/a", "http://example.org/root")
     ]
+
+
+NARROWED_SHAPES = (
+    PREFIXES
+    + """
+ex:ThingShape a sh:NodeShape ;
+    sh:targetClass ex:Thing ;
+    sh:severity sh:Warning ;
+    sh:message "Forme."@fr , "Shape."@en ;
+    sh:property ex:Thing-kin ;
+    sh:sparql [
+        a sh:SPARQLConstraint ;
+        sh:message "{?value} n’est pas une chose."@fr , "{?value} is not a thing."@en ;
+        sh:select \"\"\"
+            SELECT $this ?value WHERE {
+                $this <http://example.org/kin> ?value .
+                FILTER NOT EXISTS { ?value a <http://example.org/Thing> }
+            }
+            \"\"\" ] , [
+        a sh:SPARQLConstraint ;
+        sh:message "Sans parent."@fr , "No kin."@en ;
+        sh:select \"\"\"
+            SELECT $this WHERE {
+                OPTIONAL { $this <http://example.org/kin> ?kin }
+                FILTER (!BOUND(?kin))
+            }
+            \"\"\" ] , [
+        a sh:SPARQLConstraint ;
+        sh:message "{?value} sans parent."@fr , "{?value} has no kin."@en ;
+        sh:select \"\"\"
+            SELECT $this ?value WHERE {
+                $this <http://example.org/kin> ?value .
+                OPTIONAL { ?value <http://example.org/kin> ?kin }
+                FILTER (!BOUND(?kin))
+            }
+            \"\"\" ] .
+
+ex:Thing-kin a sh:PropertyShape ;
+    sh:path ex:kin ;
+    sh:message "Lien."@fr , "Link."@en ;
+    sh:sparql [
+        a sh:SPARQLConstraint ;
+        sh:message "Lien vers soi."@fr , "Kin to itself."@en ;
+        sh:select "SELECT $this WHERE { $this <http://example.org/kin> $this }" ] .
+"""
+)
+
+
+@pytest.mark.parametrize("sparql", ["oxigraph", "rdflib"])
+def test_sparql_constraints_report_their_published_shape_whatever_their_focus_nodes(
+    sparql: SparqlEngine,
+) -> None:
+    # Validator runs each constraint on the focus nodes the query itself (with ?this free)
+    # or its triple patterns (here, beside OPTIONAL) select, under a private shape; the
+    # report names the published one. ex:c gives the result nothing can narrow ($this
+    # only inside OPTIONAL), so that constraint must still be asked of every ex:Thing.
+    data = _graph(
+        PREFIXES
+        + "ex:a a ex:Thing ; ex:kin ex:x , ex:a . ex:b a ex:Thing ; ex:kin ex:a . ex:c a ex:Thing ."
+    )
+    report = validate(data, shapes=_graph(NARROWED_SHAPES), ontology=Graph(), sparql=sparql)
+    ex = "http://example.org/"
+    found = [
+        (
+            str(r.focus_node).removeprefix(ex),
+            str(r.source_shape).removeprefix(ex),
+            r.path,
+            None if r.value is None else str(r.value).removeprefix(ex),
+            r.severity_name,
+            r.message_en,
+        )
+        for r in report.results
+    ]
+    assert found == [
+        ("a", "Thing-kin", f"<{ex}kin>", None, "Violation", "Kin to itself."),
+        ("a", "ThingShape", None, "x", "Warning", f"{ex}x is not a thing."),
+        ("a", "ThingShape", None, "x", "Warning", f"{ex}x has no kin."),
+        ("c", "ThingShape", None, "c", "Warning", "No kin."),
+    ]
+    assert [r.message_fr for r in report.results] == [
+        "Lien vers soi.",
+        f"{ex}x n’est pas une chose.",
+        f"{ex}x sans parent.",
+        "Sans parent.",
+    ]
+    assert set(report.graph.objects(None, SH.sourceShape)) == {
+        URIRef(f"{ex}ThingShape"),
+        URIRef(f"{ex}Thing-kin"),
+    }
+
+
+@pytest.mark.parametrize("sparql", ["oxigraph", "rdflib"])
+def test_a_limit_applies_to_each_focus_node_not_to_all(sparql: SparqlEngine) -> None:
+    shapes = _graph(
+        PREFIXES
+        + """
+        ex:ThingShape a sh:NodeShape ;
+            sh:targetClass ex:Thing ;
+            sh:sparql [ a sh:SPARQLConstraint ;
+                sh:select "SELECT $this ?value WHERE { $this ex:kin ?value } LIMIT 1" ;
+                sh:prefixes ex:Prefixes ] .
+        ex:Prefixes sh:declare [ sh:prefix "ex" ; sh:namespace "http://example.org/" ] .
+        """
+    )
+    data = _graph(PREFIXES + "ex:a a ex:Thing ; ex:kin ex:x . ex:b a ex:Thing ; ex:kin ex:y .")
+    report = validate(data, shapes=shapes, ontology=Graph(), sparql=sparql)
+    assert [(str(r.focus_node), str(r.value)) for r in report.results] == [
+        ("http://example.org/a", "http://example.org/x"),
+        ("http://example.org/b", "http://example.org/y"),
+    ]
