@@ -622,9 +622,9 @@ def test_every_sparql_constraint_runs_on_candidate_focus_nodes_only(shapes: Grap
     # Validator moves each constraint to a private shape whose SPARQL target selects the
     # focus nodes that can violate it; one it cannot read runs on every focus node (10,000
     # queries for 10,000 entries), which this guards against.
-    from portefeuille_ld.pipeline.validate import _hoisted, _narrowed
+    from portefeuille_ld.pipeline.shapes_plan import hoisted, narrowed
 
-    evaluated = _hoisted(shapes)
-    published = _narrowed(evaluated)
+    evaluated = hoisted(shapes)
+    published = narrowed(evaluated)
     assert sorted(published.values()) == sorted(shapes.subjects(SH.sparql, None))
     assert sorted(evaluated.subjects(SH.sparql, None)) == sorted(published), "one stayed"

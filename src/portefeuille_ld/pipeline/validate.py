@@ -1,35 +1,35 @@
-"""Validate a data graph against the SHACL shapes: the only module that imports pyshacl.
+"""Validate a data graph against the SHACL shapes: the only module that calls pyshacl's `validate`.
 
 pyshacl's `validate()` returns an untyped 3-tuple whose second item may be an
 exception; `Validator.validate` wraps it once and returns a typed `ValidationReport`
 whose results are sorted (severity, focus node, path, shape), so reports are stable.
+The SPARQL engines pyshacl queries are in `sparql_engines`; the rewriting of the
+shapes copy pyshacl evaluates is in `shapes_plan` (which imports pyshacl's query check).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from pyshacl.errors import ReportableRuntimeError
-from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
-from rdflib import XSD, BNode, Graph, URIRef
-from rdflib.collection import Collection
-from rdflib.namespace import NamespaceManager
-from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib import BNode, Graph, URIRef
 from rdflib.plugins.sparql.sparql import Query
-from rdflib.query import Processor, Result
-from rdflib.store import Store
-from rdflib.term import Identifier, Literal as RdfLiteral, Node, Variable
+from rdflib.term import Literal as RdfLiteral, Node
 
 from portefeuille_ld.errors import SourceError
-from portefeuille_ld.namespaces import OWL, PREFIXES, RDF, RDFS, SH
-from portefeuille_ld.pipeline.dumps import to_oxigraph
+from portefeuille_ld.namespaces import PREFIXES, RDF, SH
+from portefeuille_ld.pipeline.shapes_plan import (
+    hoisted,
+    narrowed,
+    queries_on_one_line,
+    restore_source_shapes,
+)
+from portefeuille_ld.pipeline.sparql_engines import OxigraphQueryGraph, QueryCachingGraph
 
 __all__ = [
     "Inference",
@@ -106,11 +106,11 @@ class Validator:
     pre-bound ``$this``. With ``sparql="rdflib"`` they run in rdflib, and a
     `Validator` keeps each parsed query for the next graph.
 
-    pyshacl evaluates the shapes graph `_hoisted` from the given one: the same
-    constraints, with the property shapes of each class shape targeted directly, so
-    that each is evaluated once over all its focus nodes rather than once per node,
+    pyshacl evaluates the shapes graph `shapes_plan.hoisted` from the given one: the
+    same constraints, with the property shapes of each class shape targeted directly,
+    so that each is evaluated once over all its focus nodes rather than once per node,
     each SPARQL constraint asked only of the focus nodes that can violate it
-    (`_narrowed`), and the SPARQL queries `_queries_on_one_line`.
+    (`shapes_plan.narrowed`), and the SPARQL queries `shapes_plan.queries_on_one_line`.
 
     >>> from rdflib import Graph
     >>> Validator(shapes=Graph(), ontology=Graph()).validate(Graph()).conforms
@@ -126,9 +126,9 @@ class Validator:
         sparql: SparqlEngine = "oxigraph",
     ) -> None:
         self.shapes = shapes
-        self._evaluated = _hoisted(shapes)  # a private copy: pyshacl adds RDFS axioms to it
-        self._published = _narrowed(self._evaluated)
-        _queries_on_one_line(self._evaluated)
+        self._evaluated = hoisted(shapes)  # a private copy: pyshacl adds RDFS axioms to it
+        self._published = narrowed(self._evaluated)
+        queries_on_one_line(self._evaluated)
         self.ontology = ontology
         self.inference: Inference = inference
         self.sparql: SparqlEngine = sparql
@@ -152,9 +152,9 @@ class Validator:
         shared = self.inference == "none" and type(data) is Graph
         store, identifier = (data.store, data.identifier) if shared else ("default", None)
         target: Graph = (
-            _OxigraphQueryGraph(store, identifier, namespaces.namespace_manager)
+            OxigraphQueryGraph(store, identifier, namespaces.namespace_manager)
             if self.sparql == "oxigraph"
-            else _QueryCachingGraph(self._prepared, store, identifier, namespaces.namespace_manager)
+            else QueryCachingGraph(self._prepared, store, identifier, namespaces.namespace_manager)
         )
         if not shared:
             for triple in data:
@@ -181,7 +181,7 @@ class Validator:
         report_graph = outcome[1]
         if not isinstance(report_graph, Graph):
             raise SourceError(f"the SHACL shapes cannot be evaluated: {report_graph}")
-        _restore_source_shapes(report_graph, self._published)
+        restore_source_shapes(report_graph, self._published)
         results = tuple(sorted(_read_results(report_graph, self.shapes), key=_sort_key))
         report = ValidationReport(
             conforms=not any(r.severity == SH.Violation for r in results),
@@ -243,490 +243,6 @@ def render(report: ValidationReport, *, lang: Language | None = None) -> str:
         if lang in (None, "en"):
             lines.append(f"  en: {result.message_en}")
     return "\n".join(lines)
-
-
-class _QueryCachingGraph(Graph):
-    """A Graph whose `query` parses each SPARQL string once, into the shared `prepared` dict.
-
-    The results are the same: pyshacl passes `$this` as an initial binding, not in the text.
-    """
-
-    def __init__(
-        self,
-        prepared: dict[str, Query],
-        store: Store | str,
-        identifier: Node | None,
-        namespace_manager: NamespaceManager,
-    ) -> None:
-        super().__init__(store, identifier, namespace_manager)  # type: ignore[arg-type]
-        self._prepared = prepared
-
-    def query(
-        self,
-        query_object: str | Query,
-        processor: str | Processor = "sparql",
-        result: str | type[Result] = "sparql",
-        initNs: Mapping[str, Any] | None = None,  # rdflib's parameter names
-        initBindings: Mapping[str, Identifier] | None = None,
-        use_store_provided: bool = True,
-        **kwargs: Any,
-    ) -> Result:
-        if isinstance(query_object, str) and initNs is None:
-            prepared = self._prepared.get(query_object)
-            if prepared is None:
-                try:
-                    prepared = prepareQuery(query_object, initNs=dict(self.namespaces()))
-                except Exception as exc:  # pyparsing's ParseException, rdflib's errors
-                    raise SourceError(
-                        f"a SPARQL query of the shapes does not parse: {exc}"
-                    ) from exc
-                self._prepared[query_object] = prepared
-            query_object = prepared
-        return super().query(
-            query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs
-        )
-
-
-class _OxigraphQueryGraph(Graph):
-    """A Graph whose `query` runs in Oxigraph, over a copy of its triples.
-
-    The copy is made at the first query after a change: pyshacl adds the ontology to
-    the data, then only reads. ``initBindings`` become Oxigraph substitutions, which
-    bind the variable everywhere in the query, sub-SELECTs included (as SHACL's
-    pre-binding says); a query Oxigraph cannot run with them (it wants a substituted
-    variable in the SELECT clause) runs in rdflib. Results come back as rdflib terms;
-    a literal typed xsd:string comes back without a datatype, as rdflib parses ``"text"``.
-    """
-
-    def __init__(
-        self, store: Store | str, identifier: Node | None, namespace_manager: NamespaceManager
-    ) -> None:
-        super().__init__(store, identifier, namespace_manager)  # type: ignore[arg-type]
-        self._store: ox.Store | None = None
-        self._prefixes = {prefix: str(namespace) for prefix, namespace in self.namespaces()}
-
-    def add(self, triple: tuple[Node, Node, Node]) -> _OxigraphQueryGraph:
-        self._store = None
-        super().add(triple)
-        return self
-
-    def addN(self, quads: Iterable[Any]) -> _OxigraphQueryGraph:
-        self._store = None
-        super().addN(quads)
-        return self
-
-    def remove(self, triple: tuple[Node | None, Node | None, Node | None]) -> _OxigraphQueryGraph:
-        self._store = None
-        super().remove(triple)
-        return self
-
-    def query(
-        self,
-        query_object: str | Query,
-        processor: str | Processor = "sparql",
-        result: str | type[Result] = "sparql",
-        initNs: Mapping[str, Any] | None = None,  # rdflib's parameter names
-        initBindings: Mapping[str, Identifier] | None = None,
-        use_store_provided: bool = True,
-        **kwargs: Any,
-    ) -> Result:
-        if not isinstance(query_object, str) or initNs is not None or kwargs:
-            return super().query(
-                query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs
-            )
-        if self._store is None:
-            self._store = ox.Store()
-            self._store.bulk_extend(
-                ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
-                for s, p, o in super().triples((None, None, None))
-            )
-        substitutions = {
-            ox.Variable(name): to_oxigraph(value) for name, value in (initBindings or {}).items()
-        }
-        try:
-            answer = self._store.query(
-                query_object,
-                prefixes=self._prefixes,
-                substitutions=substitutions,  # type: ignore[arg-type]
-            )
-        except SyntaxError as exc:
-            raise SourceError(f"a SPARQL query of the shapes does not parse: {exc}") from exc
-        except RuntimeError:  # e.g. a substituted variable missing from the SELECT clause
-            return super().query(query_object, initBindings=initBindings)
-        if isinstance(answer, ox.QueryBoolean):
-            outcome = Result("ASK")
-            outcome.askAnswer = bool(answer)
-            return outcome
-        if isinstance(answer, ox.QuerySolutions):
-            outcome = Result("SELECT")
-            outcome.vars = [Variable(v.value) for v in answer.variables]
-            outcome.bindings = [
-                {
-                    Variable(v.value): _from_oxigraph(solution[v])
-                    for v in answer.variables
-                    if solution[v] is not None
-                }
-                for solution in answer
-            ]
-            return outcome
-        outcome = Result("CONSTRUCT")
-        outcome.graph = Graph()
-        for triple in answer:
-            outcome.graph.add(
-                (
-                    _from_oxigraph(triple.subject),
-                    _from_oxigraph(triple.predicate),
-                    _from_oxigraph(triple.object),
-                )
-            )
-        return outcome
-
-
-def _from_oxigraph(term: Any) -> Identifier:
-    """The rdflib term of a pyoxigraph term."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language is not None:
-            return RdfLiteral(term.value, lang=term.language)
-        datatype = term.datatype.value
-        return RdfLiteral(term.value, datatype=None if datatype == _XSD_STRING else datatype)
-    raise SourceError(f"Oxigraph answered a term rdflib cannot hold: {term!r}")
-
-
-_XSD_STRING = str(XSD.string)
-
-_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
-
-
-def _hoisted(shapes: Graph) -> Graph:
-    """A copy of `shapes` where each class shape's property shapes carry its targets.
-
-    pyshacl validates a property shape reached through ``sh:property`` once per focus
-    node of the node shape, building its constraint objects each time; a property
-    shape with targets of its own is validated once, over all its focus nodes. So a
-    property shape whose only uses are ``sh:property`` of node shapes with core
-    targets (``sh:targetClass``…) gets these targets and loses the ``sh:property``
-    links; a closed node shape keeps allowing its paths through ``sh:ignoredProperties``.
-    The results are the same (focus node, path, value, source shape, message), except
-    that a node reached by two such node shapes sharing a property shape is checked
-    once, not twice. A shape with a SPARQL target, or referred to in another way
-    (``sh:node``, ``sh:or``…), is left as it is.
-
-    >>> from rdflib import Graph
-    >>> len(_hoisted(Graph()))
-    0
-    """
-    hoisted = Graph()
-    for triple in shapes:
-        hoisted.add(triple)
-    movable: dict[Node, list[Node]] = {}  # property shape → the node shapes listing it
-    for node_shape, prop in shapes.subject_objects(SH.property):
-        movable.setdefault(prop, []).append(node_shape)
-    for prop, node_shapes in list(movable.items()):
-        uses = {p for _, p in shapes.subject_predicates(prop)}
-        own_targets = any((prop, t, None) in shapes for t in (*_TARGETS, SH.target))
-        if (
-            uses != {SH.property}
-            or own_targets
-            or not all(_core_targets(shapes, s) for s in node_shapes)
-        ):
-            del movable[prop]
-    by_node_shape: dict[Node, list[Node]] = {}
-    for prop, node_shapes in movable.items():
-        for node_shape in node_shapes:
-            by_node_shape.setdefault(node_shape, []).append(prop)
-            for target, value in _core_targets(shapes, node_shape):
-                hoisted.add((prop, target, value))
-            hoisted.remove((node_shape, SH.property, prop))
-    for node_shape, props in by_node_shape.items():
-        if shapes.value(node_shape, SH.closed) is None:
-            continue
-        listed = shapes.value(node_shape, SH.ignoredProperties)
-        allowed = [] if listed is None else list(shapes.items(listed))
-        for prop in props:
-            path = shapes.value(prop, SH.path)
-            if isinstance(path, URIRef) and path not in allowed:
-                allowed.append(path)
-        if listed is not None:
-            hoisted.remove((node_shape, SH.ignoredProperties, listed))
-        head = BNode()
-        Collection(hoisted, head, allowed)
-        hoisted.add((node_shape, SH.ignoredProperties, head))
-    return hoisted
-
-
-def _queries_on_one_line(shapes: Graph) -> None:
-    """Write each ``sh:select`` and ``sh:ask`` of `shapes` on one line, where that is safe.
-
-    For every focus node, pyshacl checks the query text with ~10 regular expressions
-    (``check_invalid_sparql``) before running it; two of them (MINUS, SERVICE) cost the
-    number of lines times the length of the text: 1 to 4 ms for our 10-15-line
-    queries, per entry and constraint, more than running the query. A query without
-    ``#`` (a comment runs to the end of its line) and without quotes (a string may
-    hold line breaks) means the same with its whitespace runs made single spaces.
-
-    >>> from rdflib import BNode, Graph, Literal
-    >>> g = Graph()
-    >>> query = "SELECT $this" + chr(10) + "  WHERE { $this ?p ?o }"
-    >>> g.add((BNode("c"), SH.select, Literal(query)))
-    <Graph identifier=... (<class 'rdflib.graph.Graph'>)>
-    >>> _queries_on_one_line(g)
-    >>> str(g.value(BNode("c"), SH.select))
-    'SELECT $this WHERE { $this ?p ?o }'
-    """
-    for predicate in (SH.select, SH.ask):
-        for node, text in list(shapes.subject_objects(predicate)):
-            if not isinstance(text, RdfLiteral) or any(c in text for c in "#\"'"):
-                continue
-            shapes.remove((node, predicate, text))
-            shapes.add((node, predicate, RdfLiteral(" ".join(text.split()))))
-
-
-_PRIVATE_SHAPES = "urn:x-portefeuille-ld:validate:narrowed-"
-"""Where `_narrowed` names its private shapes; `_restore_source_shapes` maps them back."""
-
-_PRE_BOUND = {Variable("PATH"), Variable("currentShape"), Variable("shapesGraph")}
-"""Variables pyshacl binds besides ``$this``: a triple pattern using one is left out."""
-
-
-def _narrowed(shapes: Graph) -> dict[Node, Node]:
-    """Give each SPARQL constraint of `shapes` only the focus nodes that can violate it.
-
-    pyshacl runs a SPARQL constraint once per focus node of its shape (10,000 queries for
-    10,000 entries), though most cannot give a result: ``$this pf:status pf:Completed``
-    must match first. The query itself, or the triple patterns every solution must match
-    (`_necessary_pattern`), selects the candidates: the constraint moves, in this private
-    copy, from its shape to a private shape with the same type, path, severity and
-    messages, whose SPARQL target is the shape's own targets joined with that pattern,
-    run once per validation (in Oxigraph by default). A focus node left out has no
-    solution, so the results are the same; pyshacl names the private shape in
-    ``sh:sourceShape``, and the returned map (private shape → shape) puts the published
-    one back. A shape with a SPARQL target, referred to by another shape, or an implicit
-    class target, and a query this cannot read, keep their constraints as they are.
-
-    >>> from rdflib import Graph
-    >>> _narrowed(Graph())
-    {}
-    """
-    prefixes = _declared_prefixes(shapes)
-    published: dict[Node, Node] = {}
-    for shape, constraint in sorted(shapes.subject_objects(SH.sparql)):
-        targets = _core_targets(shapes, shape)
-        pattern = _necessary_pattern(shapes, constraint, prefixes)
-        if (
-            not targets
-            or pattern is None
-            or (None, None, shape) in shapes
-            or (shape, SH.deactivated, None) in shapes
-            or any(t in (RDFS.Class, OWL.Class) for t in shapes.objects(shape, RDF.type))
-        ):
-            continue
-        private = URIRef(f"{_PRIVATE_SHAPES}{len(published)}")
-        published[private] = shape
-        for predicate in (RDF.type, SH.path, SH.severity, SH.message):
-            for value in shapes.objects(shape, predicate):
-                shapes.add((private, predicate, value))
-        target = BNode()
-        shapes.add((private, SH.target, target))
-        shapes.add((target, RDF.type, SH.SPARQLTarget))
-        focus = " UNION ".join(f"{{ {_target_pattern(t, v)} }}" for t, v in targets)
-        prologue = "".join(f"PREFIX {p}: <{n}>\n" for p, n in sorted((prefixes or {}).items()))
-        select = f"{prologue}SELECT DISTINCT ?this WHERE {{ {focus}\n{pattern}\n}}"
-        shapes.add((target, SH.select, RdfLiteral(select)))
-        shapes.remove((shape, SH.sparql, constraint))
-        shapes.add((private, SH.sparql, constraint))
-    return published
-
-
-def _target_pattern(target: URIRef, value: Node) -> str:
-    """A core target as a SPARQL pattern binding ``?this``, as pyshacl finds its nodes."""
-    if target == SH.targetClass:
-        return f"?this {RDF.type.n3()}/{RDFS.subClassOf.n3()}* {value.n3()} ."
-    if target == SH.targetSubjectsOf:
-        return f"?this {value.n3()} [] ."
-    if target == SH.targetObjectsOf:
-        return f"[] {value.n3()} ?this ."
-    return f"VALUES ?this {{ {value.n3()} }}"
-
-
-def _declared_prefixes(shapes: Graph) -> dict[str, str] | None:
-    """Every ``sh:declare`` of `shapes` by prefix, or None if a prefix has two namespaces."""
-    found: dict[str, str] = {}
-    for declaration in shapes.objects(None, SH.declare):
-        prefix = shapes.value(declaration, SH.prefix)
-        namespace = shapes.value(declaration, SH.namespace)
-        if prefix is None or namespace is None:
-            continue
-        if found.setdefault(str(prefix), str(namespace)) != str(namespace):
-            return None
-    return found
-
-
-def _necessary_pattern(
-    shapes: Graph, constraint: Node, prefixes: dict[str, str] | None
-) -> str | None:
-    """A pattern binding ``?this`` to every focus node for which the constraint has a result.
-
-    The query itself, as a sub-SELECT, when it answers alike with ``?this`` free
-    (`_bound_alike`). Otherwise, triple patterns joined to ``?this`` that every solution
-    must match: the query's basic graph patterns outside OPTIONAL's right side, MINUS's right
-    side, UNION, GRAPH, sub-SELECTs and expressions (FILTER, BIND): a solution of the
-    query, ``$this`` bound, extends one of their joint solutions. An aggregate without
-    GROUP BY has a solution even with none below it, so it gives no pattern; nor does a
-    query that does not parse, has no ``$this`` in these patterns, or is not one SELECT.
-    """
-    selects = list(shapes.objects(constraint, SH.select))
-    if prefixes is None or len(selects) != 1 or not isinstance(selects[0], RdfLiteral):
-        return None
-    try:
-        # pyshacl refuses some queries (MINUS, VALUES…) when it runs them: keep them where
-        # they are, so that it does even if no focus node would be a candidate.
-        check: Any = SPARQLQueryHelper.check_invalid_sparql
-        check(SPARQLQueryHelper, str(selects[0]))  # its regexes are class attributes
-        query = prepareQuery(str(selects[0]), initNs=prefixes)
-    except Exception:  # pyparsing's ParseException, rdflib's, pyshacl's: pyshacl reports it
-        return None
-    if query.algebra.name != "SelectQuery":
-        return None
-    text = str(selects[0])
-    bound = _bound_alike(query.algebra.p)
-    if (
-        bound is not None
-        and _THIS in bound
-        and not _variables(query.algebra.p) & _PRE_BOUND  # pyshacl would bind them too
-        and text.lstrip()[:6].upper() == "SELECT"
-    ):
-        return f"{{ {text}\n}}"  # the whole query, as a sub-SELECT
-    triples = [t for t in _mandatory_triples(query.algebra.p) if _plain(t)]
-    joined: list[tuple[Node, Node, Node]] = []
-    variables = {Variable("this")}
-    while True:
-        linked = [t for t in triples if t not in joined and variables & set(t)]
-        if not linked:
-            break
-        joined += linked
-        variables |= {term for t in linked for term in t if isinstance(term, Variable)}
-    if not joined:
-        return None
-    return " ".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in joined)
-
-
-_THIS = Variable("this")
-
-
-def _bound_alike(part: CompValue) -> set[Variable] | None:
-    """The variables every solution of `part` binds, if it answers alike with ``?this`` free.
-
-    With ``?this`` free, the solutions binding it to a node are those with ``$this``
-    pre-bound to that node, if every operator that uses ``?this`` (a FILTER, BIND or
-    OPTIONAL condition, EXISTS inside them included) sees it bound by a BGP below it:
-    the query then selects its own candidates. None for anything else (UNION, MINUS,
-    GRAPH, VALUES, sub-SELECT, LIMIT, aggregates). An aggregate grouped by ``?this``
-    would answer alike too, but Oxigraph evaluates our count constraints of
-    pf:AxisCompositionShape in 4 to 6 s each with ``?this`` free at 1k initiatives (for
-    2 focus nodes), against milliseconds with it bound.
-    """
-    name = part.name
-    if name == "BGP":
-        return {term for triple in part.triples for term in triple if isinstance(term, Variable)}
-    if name in ("Join", "LeftJoin"):
-        left, right = _bound_alike(part.p1), _bound_alike(part.p2)
-        if left is None or right is None:
-            return None
-        if name == "Join":
-            return left | right
-        return left if _uses_this_bound(part.get("expr"), left | right) else None
-    if name not in ("Project", "Distinct", "Reduced", "OrderBy", "Filter", "Extend"):
-        return None  # LIMIT and OFFSET (Slice) count the solutions of all the nodes at once
-    inner = _bound_alike(part.p)
-    if inner is None or (name == "Extend" and part.var == _THIS):
-        return None
-    if not _uses_this_bound(part.get("expr"), inner):
-        return None
-    return inner & set(part.PV) if name == "Project" else inner
-
-
-def _uses_this_bound(expression: object, bound: set[Variable]) -> bool:
-    """Whether `expression` has no sub-SELECT and uses ``?this`` only if it is `bound`."""
-    return not _has_subquery(expression) and (_THIS in bound or _THIS not in _variables(expression))
-
-
-def _variables(expression: object) -> set[Variable]:
-    """Every variable of an algebra expression, those of its EXISTS patterns included."""
-    if isinstance(expression, Variable):
-        return {expression}
-    if isinstance(expression, CompValue):
-        expression = list(expression.values())
-    if isinstance(expression, list | tuple | set):
-        return {v for value in expression for v in _variables(value)}
-    return set()
-
-
-def _has_subquery(expression: object) -> bool:
-    """Whether an algebra expression holds a sub-SELECT, VALUES, SERVICE or GRAPH."""
-    if isinstance(expression, CompValue):
-        if "Select" in expression.name or expression.name in _NOT_IN_FILTERS:
-            return True
-        return any(_has_subquery(value) for value in expression.values())
-    if isinstance(expression, list | tuple | set):
-        return any(_has_subquery(value) for value in expression)
-    return False
-
-
-_NOT_IN_FILTERS = {
-    "ToMultiSet",
-    "InlineData",
-    "ServiceGraphPattern",
-    "GraphGraphPattern",
-    "Graph",
-    "values",
-    "SubSelect",
-}
-
-
-def _mandatory_triples(part: CompValue) -> list[tuple[Node, Node, Node]]:
-    """The triple patterns of `part` that every solution matches (see `_necessary_pattern`)."""
-    name = part.name
-    if name == "BGP":
-        return [tuple(t) for t in part.triples]
-    if name == "Join":
-        return _mandatory_triples(part.p1) + _mandatory_triples(part.p2)
-    if name in ("LeftJoin", "Minus"):
-        return _mandatory_triples(part.p1)
-    if name == "AggregateJoin":
-        return _mandatory_triples(part.p.p) if part.p.expr else []
-    if name in ("Project", "Distinct", "Reduced", "OrderBy", "Slice", "Filter", "Extend"):
-        return _mandatory_triples(part.p)
-    return []
-
-
-def _plain(triple: tuple[Node, Node, Node]) -> bool:
-    """A pattern of IRIs, literals and variables other than pyshacl's pre-bound ones."""
-    return all(
-        isinstance(term, URIRef | RdfLiteral)
-        or (isinstance(term, Variable) and term not in _PRE_BOUND)
-        for term in triple
-    )
-
-
-def _restore_source_shapes(report: Graph, published: Mapping[Node, Node]) -> None:
-    """Name the published shape, not `_narrowed`'s private one, in each ``sh:sourceShape``."""
-    if not published:
-        return
-    for result, shape in list(report.subject_objects(SH.sourceShape)):
-        if shape in published:
-            report.remove((result, SH.sourceShape, shape))
-            report.add((result, SH.sourceShape, published[shape]))
-
-
-def _core_targets(shapes: Graph, node_shape: Node) -> list[tuple[URIRef, Node]]:
-    """The node shape's core targets, or none if it has a SPARQL target or is deactivated."""
-    if (node_shape, SH.target, None) in shapes or (node_shape, SH.deactivated, None) in shapes:
-        return []
-    return [(t, v) for t in _TARGETS for v in shapes.objects(node_shape, t)]
 
 
 def _read_results(graph: Graph, shapes: Graph) -> Iterable[ValidationResult]:

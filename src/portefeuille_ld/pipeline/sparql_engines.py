@@ -1,0 +1,178 @@
+"""The SPARQL engines pyshacl's queries run in: rdflib, its parsed queries kept, or Oxigraph.
+
+Each engine is an rdflib `Graph` whose `query` pyshacl calls for SHACL-SPARQL
+constraints and targets; `Validator` picks one by its ``sparql`` option.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import XSD, BNode, Graph, URIRef
+from rdflib.namespace import NamespaceManager
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.query import Processor, Result
+from rdflib.store import Store
+from rdflib.term import Identifier, Literal as RdfLiteral, Node, Variable
+
+from portefeuille_ld.errors import SourceError
+from portefeuille_ld.pipeline.dumps import to_oxigraph
+
+__all__ = ["OxigraphQueryGraph", "QueryCachingGraph"]
+
+
+class QueryCachingGraph(Graph):
+    """A Graph whose `query` parses each SPARQL string once, into the shared `prepared` dict.
+
+    The results are the same: pyshacl passes `$this` as an initial binding, not in the text.
+    """
+
+    def __init__(
+        self,
+        prepared: dict[str, Query],
+        store: Store | str,
+        identifier: Node | None,
+        namespace_manager: NamespaceManager,
+    ) -> None:
+        super().__init__(store, identifier, namespace_manager)  # type: ignore[arg-type]
+        self._prepared = prepared
+
+    def query(
+        self,
+        query_object: str | Query,
+        processor: str | Processor = "sparql",
+        result: str | type[Result] = "sparql",
+        initNs: Mapping[str, Any] | None = None,  # rdflib's parameter names
+        initBindings: Mapping[str, Identifier] | None = None,
+        use_store_provided: bool = True,
+        **kwargs: Any,
+    ) -> Result:
+        if isinstance(query_object, str) and initNs is None:
+            prepared = self._prepared.get(query_object)
+            if prepared is None:
+                try:
+                    prepared = prepareQuery(query_object, initNs=dict(self.namespaces()))
+                except Exception as exc:  # pyparsing's ParseException, rdflib's errors
+                    raise SourceError(
+                        f"a SPARQL query of the shapes does not parse: {exc}"
+                    ) from exc
+                self._prepared[query_object] = prepared
+            query_object = prepared
+        return super().query(
+            query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs
+        )
+
+
+class OxigraphQueryGraph(Graph):
+    """A Graph whose `query` runs in Oxigraph, over a copy of its triples.
+
+    The copy is made at the first query after a change: pyshacl adds the ontology to
+    the data, then only reads. ``initBindings`` become Oxigraph substitutions, which
+    bind the variable everywhere in the query, sub-SELECTs included (as SHACL's
+    pre-binding says); a query Oxigraph cannot run with them (it wants a substituted
+    variable in the SELECT clause) runs in rdflib. Results come back as rdflib terms;
+    a literal typed xsd:string comes back without a datatype, as rdflib parses ``"text"``.
+    """
+
+    def __init__(
+        self, store: Store | str, identifier: Node | None, namespace_manager: NamespaceManager
+    ) -> None:
+        super().__init__(store, identifier, namespace_manager)  # type: ignore[arg-type]
+        self._store: ox.Store | None = None
+        self._prefixes = {prefix: str(namespace) for prefix, namespace in self.namespaces()}
+
+    def add(self, triple: tuple[Node, Node, Node]) -> OxigraphQueryGraph:
+        self._store = None
+        super().add(triple)
+        return self
+
+    def addN(self, quads: Iterable[Any]) -> OxigraphQueryGraph:
+        self._store = None
+        super().addN(quads)
+        return self
+
+    def remove(self, triple: tuple[Node | None, Node | None, Node | None]) -> OxigraphQueryGraph:
+        self._store = None
+        super().remove(triple)
+        return self
+
+    def query(
+        self,
+        query_object: str | Query,
+        processor: str | Processor = "sparql",
+        result: str | type[Result] = "sparql",
+        initNs: Mapping[str, Any] | None = None,  # rdflib's parameter names
+        initBindings: Mapping[str, Identifier] | None = None,
+        use_store_provided: bool = True,
+        **kwargs: Any,
+    ) -> Result:
+        if not isinstance(query_object, str) or initNs is not None or kwargs:
+            return super().query(
+                query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs
+            )
+        if self._store is None:
+            self._store = ox.Store()
+            self._store.bulk_extend(
+                ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
+                for s, p, o in super().triples((None, None, None))
+            )
+        substitutions = {
+            ox.Variable(name): to_oxigraph(value) for name, value in (initBindings or {}).items()
+        }
+        try:
+            answer = self._store.query(
+                query_object,
+                prefixes=self._prefixes,
+                substitutions=substitutions,  # type: ignore[arg-type]
+            )
+        except SyntaxError as exc:
+            raise SourceError(f"a SPARQL query of the shapes does not parse: {exc}") from exc
+        except RuntimeError:  # e.g. a substituted variable missing from the SELECT clause
+            return super().query(query_object, initBindings=initBindings)
+        if isinstance(answer, ox.QueryBoolean):
+            outcome = Result("ASK")
+            outcome.askAnswer = bool(answer)
+            return outcome
+        if isinstance(answer, ox.QuerySolutions):
+            outcome = Result("SELECT")
+            outcome.vars = [Variable(v.value) for v in answer.variables]
+            outcome.bindings = [
+                {
+                    Variable(v.value): _from_oxigraph(solution[v])
+                    for v in answer.variables
+                    if solution[v] is not None
+                }
+                for solution in answer
+            ]
+            return outcome
+        outcome = Result("CONSTRUCT")
+        outcome.graph = Graph()
+        for triple in answer:
+            outcome.graph.add(
+                (
+                    _from_oxigraph(triple.subject),
+                    _from_oxigraph(triple.predicate),
+                    _from_oxigraph(triple.object),
+                )
+            )
+        return outcome
+
+
+def _from_oxigraph(term: Any) -> Identifier:
+    """The rdflib term of a pyoxigraph term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language is not None:
+            return RdfLiteral(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return RdfLiteral(term.value, datatype=None if datatype == _XSD_STRING else datatype)
+    raise SourceError(f"Oxigraph answered a term rdflib cannot hold: {term!r}")
+
+
+_XSD_STRING = str(XSD.string)
