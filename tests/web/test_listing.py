@@ -184,6 +184,14 @@ def test_the_listing_pages_hold_every_entry_once(http: httpx.Client) -> None:
     assert len(seen) == len(set(seen)) == expected
 
 
+def test_a_listing_page_title_says_which_page_of_how_many(http: httpx.Client) -> None:
+    first = http.get("/liste/organismes").text
+    total = re.search(r"<title>[^<]*· Page 1/(\d+) ·", first)
+    assert total is not None and int(total.group(1)) > 1
+    last = http.get(f"/liste/organismes?page={total.group(1)}").text
+    assert f"· Page {total.group(1)}/{total.group(1)} ·" in last
+
+
 @pytest.mark.parametrize(
     "query",
     [

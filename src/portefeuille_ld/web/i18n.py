@@ -146,6 +146,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{members} entries in {groups} groups; page {page} of {pages}.",
     ),
     "listing.pages": ("Pages", "Pages"),
+    "listing.page": ("Page", "Page"),
     "listing.previous": ("Page précédente", "Previous page"),
     "listing.next": ("Page suivante", "Next page"),
     "listing.continued": ("(suite)", "(continued)"),
