@@ -27,9 +27,18 @@ from typing import Protocol
 
 import anyio.to_thread
 
-from portefeuille_ld.formats import Format, ResultKind
+from portefeuille_ld.errors import NotAcceptable
+from portefeuille_ld.formats import Format, ResultKind, formats_of_kind
+from portefeuille_ld.web.conneg import negotiate
 
-__all__ = ["GraphStatistics", "QueryInThread", "QueryResult", "Store", "StoreStatistics"]
+__all__ = [
+    "GraphStatistics",
+    "QueryInThread",
+    "QueryResult",
+    "Store",
+    "StoreStatistics",
+    "answer_format",
+]
 
 
 @dataclass(frozen=True)
@@ -174,3 +183,23 @@ class QueryInThread:
             named_graph_uris=named_graph_uris,
         )
         return await anyio.to_thread.run_sync(call)
+
+
+def answer_format(accept: Format | str, kind: ResultKind) -> Format:
+    """The format a store answers in: ``accept`` itself, or the best of the kind's formats.
+
+    >>> answer_format("text/csv", "results").name
+    'csv'
+
+    :raises NotAcceptable: nothing in ``accept`` fits what the query answers.
+    """
+    offers = formats_of_kind(kind)
+    chosen = accept if isinstance(accept, Format) else negotiate(accept, offers)
+    if chosen is None or chosen not in offers:
+        names = ", ".join(f"{f.name} ({f.media_type})" for f in offers)
+        what = "a graph (CONSTRUCT, DESCRIBE)" if kind == "rdf" else "results (SELECT, ASK)"
+        raise NotAcceptable(
+            f"none of the requested formats is available: this query answers {what};"
+            f" choose: {names}"
+        )
+    return chosen

@@ -30,7 +30,6 @@ import pyoxigraph
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, QueryResultsFormat, RdfFormat, Triple
 
 from portefeuille_ld.errors import (
-    NotAcceptable,
     QueryError,
     ResourceNotFound,
     ResultTooLarge,
@@ -41,12 +40,16 @@ from portefeuille_ld.formats import (
     N_QUADS,
     Format,
     ResultKind,
-    formats_of_kind,
     from_extension,
 )
 from portefeuille_ld.sparql_guard import QueryDataset, guard_query
-from portefeuille_ld.store.base import GraphStatistics, QueryInThread, QueryResult, StoreStatistics
-from portefeuille_ld.web.conneg import negotiate
+from portefeuille_ld.store.base import (
+    GraphStatistics,
+    QueryInThread,
+    QueryResult,
+    StoreStatistics,
+    answer_format,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -169,13 +172,13 @@ class EmbeddedStore(QueryInThread):
         at most `_NEGOTIATED_MAX` of them (all dropped when full). A refusal is not kept.
         """
         if isinstance(accept, Format):
-            return lambda kind: _answer_format(accept, kind)
+            return lambda kind: answer_format(accept, kind)
 
         def choose(kind: ResultKind) -> Format:
             key = (accept, kind)
             fmt = self._negotiated.get(key)
             if fmt is None:
-                fmt = _answer_format(accept, kind)
+                fmt = answer_format(accept, kind)
                 if len(self._negotiated) >= _NEGOTIATED_MAX:
                     self._negotiated.clear()
                 self._negotiated[key] = fmt
@@ -245,20 +248,6 @@ def _rdf_format(fmt: Format) -> RdfFormat:
     if not isinstance(fmt.oxigraph, RdfFormat):
         raise QueryError(f"{fmt.label} is not an RDF format")
     return fmt.oxigraph
-
-
-def _answer_format(accept: Format | str, kind: ResultKind) -> Format:
-    """The format to answer in: ``accept`` itself, or the best of the kind's formats."""
-    offers = formats_of_kind(kind)
-    chosen = accept if isinstance(accept, Format) else negotiate(accept, offers)
-    if chosen is None or chosen not in offers:
-        names = ", ".join(f"{f.name} ({f.media_type})" for f in offers)
-        what = "a graph (CONSTRUCT, DESCRIBE)" if kind == "rdf" else "results (SELECT, ASK)"
-        raise NotAcceptable(
-            f"none of the requested formats is available: this query answers {what};"
-            f" choose: {names}"
-        )
-    return chosen
 
 
 class _Sink(io.BytesIO):

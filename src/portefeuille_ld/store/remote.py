@@ -63,7 +63,6 @@ from pyoxigraph import BlankNode, NamedNode, QueryResultsFormat, RdfFormat, Trip
 
 from portefeuille_ld import __version__
 from portefeuille_ld.errors import (
-    NotAcceptable,
     QueryError,
     QueryTimeout,
     ResourceNotFound,
@@ -77,12 +76,16 @@ from portefeuille_ld.formats import (
     TURTLE,
     Format,
     ResultKind,
-    formats_of_kind,
     from_media_type,
 )
 from portefeuille_ld.sparql_guard import guard_query, tokenize
-from portefeuille_ld.store.base import GraphStatistics, QueryInThread, QueryResult, StoreStatistics
-from portefeuille_ld.web.conneg import negotiate
+from portefeuille_ld.store.base import (
+    GraphStatistics,
+    QueryInThread,
+    QueryResult,
+    StoreStatistics,
+    answer_format,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -274,7 +277,7 @@ class RemoteStore(QueryInThread):
                 " PREFIX and BASE declarations"
             )
         kind: ResultKind = "rdf" if form in ("CONSTRUCT", "DESCRIBE") else "results"
-        fmt = _answer_format(accept, kind)
+        fmt = answer_format(accept, kind)
         for iri in (*default_graph_uris, *named_graph_uris):
             if iri not in known:
                 listed = ", ".join(f"<{g}>" for g in sorted(known))
@@ -430,20 +433,6 @@ def query_form(sparql: str) -> QueryForm | None:
         else:
             return None
     return None
-
-
-def _answer_format(accept: Format | str, kind: ResultKind) -> Format:
-    """The format to answer in: ``accept`` itself, or the best of the kind's formats."""
-    offers = formats_of_kind(kind)
-    chosen = accept if isinstance(accept, Format) else negotiate(accept, offers)
-    if chosen is None or chosen not in offers:
-        names = ", ".join(f"{f.name} ({f.media_type})" for f in offers)
-        what = "a graph (CONSTRUCT, DESCRIBE)" if kind == "rdf" else "results (SELECT, ASK)"
-        raise NotAcceptable(
-            f"none of the requested formats is available: this query answers {what};"
-            f" choose: {names}"
-        )
-    return chosen
 
 
 def _dataset_params(default: Iterable[str], named: Iterable[str]) -> _Params:
