@@ -1,4 +1,4 @@
-"""`portefeuille-ld serve` as a real process: any RDF files, and no worker left behind."""
+"""`portefeuille-ld serve` as a real process: any RDF files, no worker left behind, its log."""
 
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
+from portefeuille_ld.settings import Settings
+
 FIXTURE = Path(__file__).parent / "fixtures" / "store" / "portefeuille.trig"
 DOSSIER = "https://w3id.org/portefeuille-qc/id/projet/dossier-sante"
+ACCESS_LOGGED = "/doc/projet/dossier-sante"
 
 
 def _children(pid: int) -> set[int]:
@@ -47,35 +51,51 @@ def _alive(pids: set[int]) -> set[int]:
     return alive
 
 
+@contextmanager
+def _serving(
+    arguments: list[str], environ: dict[str, str]
+) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
+    """``serve`` with ``arguments`` on a free port, once it answers; yields the process, its
+    URL and, once it stopped, the lines it wrote (uvicorn logs requests on stdout)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTEFEUILLE_")}
+    env.update(environ)
+    command = [sys.executable, "-m", "portefeuille_ld", "serve", "--port", str(port), *arguments]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    url, lines = f"http://127.0.0.1:{port}", []
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url + "/sparql", params={"query": "ASK {}"}, trust_env=False)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.communicate()[0]
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.05)
+        yield process, url, lines
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        try:
+            lines += process.communicate(timeout=15)[0].splitlines()
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """``serve --data`` on a TriG file and a Turtle file, with two workers."""
     extra = tmp_path / "extra.ttl"
     extra.write_text(f'<{DOSSIER}> <http://ex.org/note> "ajouté" .\n', encoding="utf-8")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTEFEUILLE_")}
-    env.update(PORTEFEUILLE_WORKERS="2", PORTEFEUILLE_OUT_DIR=str(tmp_path / "out"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "portefeuille_ld", "serve", "--port", str(port),
-         "--data", str(FIXTURE), str(extra)],
-        env=env, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(url + "/sparql", params={"query": "ASK {}"}, trust_env=False)
-            break
-        except httpx.TransportError:
-            assert process.poll() is None, process.communicate()[1]
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
-    yield process, url
-    if process.poll() is None:
-        process.kill()
-    process.communicate()
+    environ = {"PORTEFEUILLE_WORKERS": "2", "PORTEFEUILLE_OUT_DIR": str(tmp_path / "out")}
+    with _serving(["--data", str(FIXTURE), str(extra)], environ) as (process, url, _):
+        yield process, url
 
 
 def test_serve_data_answers_from_the_files_with_every_feature(
@@ -98,7 +118,7 @@ def test_no_worker_outlives_a_stopped_server(server: tuple[subprocess.Popen[str]
     workers = _children(process.pid)
     assert len(workers) >= 2
     process.send_signal(signal.SIGTERM)
-    _, log = process.communicate(timeout=10)
+    log, _ = process.communicate(timeout=10)  # stderr goes to stdout
     assert "Application shutdown complete" in log  # uvicorn then re-raises SIGTERM
     assert _alive(workers) == set()
 
@@ -124,3 +144,26 @@ def test_serve_refuses_a_file_of_unknown_format(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 1
     assert "cannot tell the RDF format" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "environ", "logged"),
+    [
+        pytest.param([], {}, True, id="default-on"),
+        pytest.param(["--no-access-log"], {}, False, id="option-off"),
+        pytest.param([], {"PORTEFEUILLE_ACCESS_LOG": "0"}, False, id="environment-off"),
+        pytest.param(["--access-log"], {"PORTEFEUILLE_ACCESS_LOG": "0"}, True, id="option-wins"),
+    ],
+)
+def test_access_log_option(options: list[str], environ: dict[str, str], logged: bool) -> None:
+    arguments = ["--data", str(FIXTURE), *options]
+    with _serving(arguments, {"PORTEFEUILLE_WORKERS": "1", **environ}) as (_, url, lines):
+        assert httpx.get(url + ACCESS_LOGGED, trust_env=False).status_code == 200
+    requests = [line for line in lines if f'"GET {ACCESS_LOGGED} HTTP/1.1" 200' in line]
+    assert len(requests) == (1 if logged else 0), "\n".join(lines)
+    assert any("Uvicorn running on" in line for line in lines), "\n".join(lines)
+
+
+def test_access_log_is_on_by_default() -> None:
+    assert Settings().access_log
+    assert not Settings.from_env({"PORTEFEUILLE_ACCESS_LOG": "off"}).access_log
