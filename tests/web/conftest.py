@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
@@ -18,7 +18,9 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from portefeuille_ld.formats import Format
 from portefeuille_ld.settings import Settings
+from portefeuille_ld.store.base import QueryInThread, QueryResult, Store, StoreStatistics
 from portefeuille_ld.store.embedded import EmbeddedStore
 from portefeuille_ld.web.app import create_app
 
@@ -87,3 +89,35 @@ def client(live_server: str) -> Iterator[httpx.Client]:
     """An httpx client of the live server (no redirects followed, no environment proxies)."""
     with httpx.Client(base_url=live_server, trust_env=False, timeout=10) as http:
         yield http
+
+
+class FailingStore(QueryInThread):
+    """A `Store` whose queries raise ``error``: how the app answers a failing store."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        accept: Format | str = "*/*",
+        default_graph_uris: Collection[str] = (),
+        named_graph_uris: Collection[str] = (),
+    ) -> QueryResult:
+        raise self.error
+
+    def describe(self, iri: str, fmt: Format) -> bytes:
+        raise self.error
+
+    def statistics(self) -> StoreStatistics:
+        return StoreStatistics(0, ())
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+@pytest.fixture(scope="session")
+def failing_store() -> Callable[[Exception], Store]:
+    """A store whose every call raises the given error (a bug, an overloaded store…)."""
+    return FailingStore

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 import httpx
@@ -17,9 +17,8 @@ from portefeuille_ld.errors import (
     StoreError,
     StoreUnavailable,
 )
-from portefeuille_ld.formats import Format
 from portefeuille_ld.settings import Settings
-from portefeuille_ld.store.base import QueryInThread, QueryResult, StoreStatistics
+from portefeuille_ld.store.base import Store
 from portefeuille_ld.web.app import create_app
 from portefeuille_ld.web.errors import problem_for
 
@@ -45,32 +44,6 @@ def test_problem_for_follows_the_class_hierarchy(error: PortefeuilleError, statu
     assert problem_for(error).status == status
 
 
-class FailingStore(QueryInThread):
-    """A `Store` whose queries raise ``error``: how the app answers a failing store."""
-
-    def __init__(self, error: Exception) -> None:
-        self.error = error
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        accept: Format | str = "*/*",
-        default_graph_uris: Collection[str] = (),
-        named_graph_uris: Collection[str] = (),
-    ) -> QueryResult:
-        raise self.error
-
-    def describe(self, iri: str, fmt: Format) -> bytes:
-        raise self.error
-
-    def statistics(self) -> StoreStatistics:
-        return StoreStatistics(0, ())
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-
 @pytest.mark.parametrize(
     ("error", "status", "detail"),
     [
@@ -81,11 +54,12 @@ class FailingStore(QueryInThread):
 )
 def test_store_failures_are_problems_without_internals(
     serve_app: Callable[[FastAPI], AbstractContextManager[str]],
+    failing_store: Callable[[Exception], Store],
     error: Exception,
     status: int,
     detail: str,
 ) -> None:
-    app = create_app(Settings(), FailingStore(error))
+    app = create_app(Settings(), failing_store(error))
     with serve_app(app) as url:
         response = httpx.get(url + "/sparql", params={"query": "ASK {}"}, trust_env=False)
     assert response.status_code == status

@@ -9,7 +9,7 @@ the pages need none: their scripts are ours (``/static/query.js``) or JSON-LD da
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from html.parser import HTMLParser
 
@@ -17,10 +17,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from portefeuille_ld.formats import Format
 from portefeuille_ld.pipeline.build import BuildResult
 from portefeuille_ld.settings import Settings
-from portefeuille_ld.store.base import QueryInThread, QueryResult, StoreStatistics
+from portefeuille_ld.store.base import Store
 from portefeuille_ld.store.embedded import EmbeddedStore
 from portefeuille_ld.web.app import create_app
 from portefeuille_ld.web.security import APP_POLICY, DOCS_POLICY
@@ -129,31 +128,10 @@ def test_the_api_documentation_has_its_own_policy(http: httpx.Client, path: str)
     assert_secured(response, DOCS_POLICY)
 
 
-class BrokenStore(QueryInThread):
-    """A `Store` that fails as a bug would: the app's 500."""
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        accept: Format | str = "*/*",
-        default_graph_uris: Collection[str] = (),
-        named_graph_uris: Collection[str] = (),
-    ) -> QueryResult:
-        raise RuntimeError("a bug")
-
-    def describe(self, iri: str, fmt: Format) -> bytes:
-        raise RuntimeError("a bug")
-
-    def statistics(self) -> StoreStatistics:
-        return StoreStatistics(0, ())
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-
-def test_a_server_error_is_secured(serve_app: Serve) -> None:
-    with serve_app(create_app(Settings(), BrokenStore())) as url:
+def test_a_server_error_is_secured(
+    serve_app: Serve, failing_store: Callable[[Exception], Store]
+) -> None:
+    with serve_app(create_app(Settings(), failing_store(RuntimeError("a bug")))) as url:
         response = httpx.get(f"{url}/sparql?query=ASK%7B%7D", trust_env=False)
     assert response.status_code == 500
     assert_secured(response)
