@@ -1,10 +1,12 @@
 """``/``: the home page over the real build. Its figures must equal an independent count
 (rdflib over the N-Triples dump, no SPARQL), every link must resolve, and the figures are
-computed once per release."""
+the build's (``accueil.json``, no query) or, without them, computed once per release."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import shutil
 from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager
 from html.parser import HTMLParser
@@ -17,6 +19,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from portefeuille_ld.formats import Format
+from portefeuille_ld.home_data import HOME_FILE, HomeData, compute_home
+from portefeuille_ld.iris import Iris
 from portefeuille_ld.namespaces import PF
 from portefeuille_ld.pipeline.build import BuildResult
 from portefeuille_ld.settings import Settings
@@ -116,28 +120,77 @@ def test_the_figures_are_the_counts_of_the_data(http: httpx.Client, data: Graph)
     assert expected["programmes"] == 7
 
 
-def test_the_figures_are_computed_once_per_release(
-    http: httpx.Client, counting: CountingStore
+def test_the_page_and_the_listings_are_the_build_s_data_without_a_query(
+    http: httpx.Client, counting: CountingStore, built: BuildResult
 ) -> None:
-    http.get("/")
-    before = counting.queries
-    http.get("/")
-    http.get("/", params={"lang": "en"})
-    assert counting.queries == before
+    home = HomeData.from_json((built.release / HOME_FILE).read_bytes())
+    for path in ("/", "/?lang=en", "/liste/organismes", "/liste/programmes", "/liste/tableaux"):
+        assert http.get(path).status_code == 200
+    assert counting.queries == 0
+    assert home.latest is not None and home.latest.active_projects == 37
 
 
-def test_the_page_is_french_by_default_and_english_on_request(http: httpx.Client) -> None:
-    french = http.get("/")
-    assert french.headers["content-language"] == "fr"
-    assert "Projets actifs" in french.text
-    for english in (
-        http.get("/", params={"lang": "en"}),
-        http.get("/", headers={"Accept-Language": "en-CA,en;q=0.9"}),
-    ):
-        assert english.headers["content-language"] == "en"
-        assert "Active projects" in english.text
-        assert "Lexius Programme" in english.text
-    assert "accept-language" in french.headers["vary"].lower()
+def test_the_build_s_data_is_what_the_store_answers(built: BuildResult) -> None:
+    store = EmbeddedStore.from_path(built.release / "portefeuille.nq")
+    try:
+        answered = compute_home(store, Iris().base)
+    finally:
+        store.close()
+    written = HomeData.from_json((built.release / HOME_FILE).read_bytes())
+    assert written == answered
+    assert len(written.by_organization) == 14
+
+
+def _copied_release(built: BuildResult, target: Path) -> Path:
+    """A copy of the build's output directory (its ``current`` link and release)."""
+    out_dir = built.release.parent.parent
+    shutil.copytree(out_dir, target, symlinks=True)
+    return target
+
+
+def _served_home(settings: Settings, built: BuildResult, serve_app: Serve) -> tuple[str, int, int]:
+    """The home page, and the queries made by the first request and by the second."""
+    store = CountingStore(EmbeddedStore.from_path(built.release / "portefeuille.nq"))
+    try:
+        with serve_app(create_app(settings, store)) as url:
+            page = httpx.get(url + "/", trust_env=False).text
+            first = store.queries
+            httpx.get(url + "/?lang=en", trust_env=False)
+    finally:
+        store.close()
+    return page, first, store.queries
+
+
+def _marked(out_dir: Path) -> None:
+    """Change the release's home data to show 9999 active projects, which no query gives."""
+    path = out_dir / "current" / HOME_FILE
+    home = HomeData.from_json(path.read_bytes())
+    latest = dataclasses.replace(home.editions[0], active_projects=9999)
+    path.write_bytes(dataclasses.replace(home, editions=(latest,)).to_json())
+
+
+@pytest.mark.parametrize("case", ["missing", "unreadable", "other-base-iri", "served-files"])
+def test_without_the_build_s_data_the_figures_are_queried_once_per_release(
+    case: str, tmp_path: Path, built: BuildResult, serve_app: Serve
+) -> None:
+    out_dir = _copied_release(built, tmp_path / "out")
+    _marked(out_dir)
+    read, first, _ = _served_home(Settings(out_dir=out_dir), built, serve_app)
+    assert (shown_figures(read)["active-projects"], first) == (9999, 0)
+    settings = Settings(out_dir=out_dir)
+    if case == "missing":
+        (out_dir / "current" / HOME_FILE).unlink()
+    elif case == "unreadable":
+        (out_dir / "current" / HOME_FILE).write_bytes(b'{"editions": [')
+    elif case == "other-base-iri":
+        settings = Settings(out_dir=out_dir, base_iri="https://example.org/portefeuille/")
+    else:
+        settings = Settings(out_dir=out_dir, data_files=(built.release / "portefeuille.nq",))
+    page, first, second = _served_home(settings, built, serve_app)
+    assert first > 0
+    assert second == first
+    if case != "other-base-iri":  # no edition graph is under that base IRI
+        assert shown_figures(page)["active-projects"] == 37
 
 
 def test_every_dump_and_the_entry_points_are_linked(http: httpx.Client, built: BuildResult) -> None:

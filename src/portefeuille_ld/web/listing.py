@@ -6,7 +6,7 @@ page shows `preview` of each list (the first groups, the first members of each) 
 to the full listing, ``/liste/{section}?page=N``, `paginate`\\ d by members: a group whose
 members run over a page boundary is continued on the next page.
 
->>> from portefeuille_ld.web.home_data import Label
+>>> from portefeuille_ld.home_data import Label
 >>> def item(n: int) -> Item:
 ...     return Item(f"http://ex.org/{n}", Label(str(n), ""))
 >>> groups = (Group(item(0), tuple(item(i) for i in range(1, 6))), Group(item(9), ()))
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portefeuille_ld.web.home_data import Group, Item
+from portefeuille_ld.home_data import Group, Item
 
 __all__ = [
     "HOME_GROUPS",

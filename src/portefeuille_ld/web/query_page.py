@@ -28,9 +28,9 @@ from portefeuille_ld.formats import (
     Format,
     formats_of_kind,
 )
+from portefeuille_ld.home_data import Label
 from portefeuille_ld.namespaces import ONTOLOGY_IRI, PREFIXES
 from portefeuille_ld.web.deps import get_settings
-from portefeuille_ld.web.home_data import Label
 from portefeuille_ld.web.templating import render, request_language
 
 __all__ = ["EXAMPLES", "Example", "parse_example", "render_query_page"]

@@ -1,6 +1,7 @@
-"""``/``: the home page. What the dataset is, its figures (computed by SPARQL queries, once
-per release), its editions, every dump, and the portfolio by organization, programme and
-table. French by default, English by ``Accept-Language`` or ``?lang=en``.
+"""``/``: the home page. What the dataset is, its figures (SPARQL answers the build wrote
+into the release, or computed here once per release), its editions, every dump, and the
+portfolio by organization, programme and table. French by default, English by
+``Accept-Language`` or ``?lang=en``.
 
 The lists are previews (`portefeuille_ld.web.listing`): a large portfolio's are cut, with
 links to their full listings, ``/liste/{organismes|programmes|tableaux}?page=N``.
@@ -12,6 +13,7 @@ the description of the dataset this page is the landing page of.
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 from urllib.parse import urlencode
 
@@ -21,22 +23,23 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from portefeuille_ld.formats import HTML, JSON_LD, N_TRIPLES, RDF_XML, TURTLE
+from portefeuille_ld.home_data import HOME_FILE, Group, HomeData, compute_home
 from portefeuille_ld.settings import Settings
 from portefeuille_ld.store.base import Store
 from portefeuille_ld.web.conneg import negotiate
 from portefeuille_ld.web.deps import SettingsDep, StoreDep
 from portefeuille_ld.web.documents import linker_for, not_found
-from portefeuille_ld.web.home_data import Group, HomeData, compute_home
 from portefeuille_ld.web.listing import PAGE_SIZE, pager, paginate, preview
 from portefeuille_ld.web.page_cache import cached_or_built, derived_once, page_key
 from portefeuille_ld.web.pages import format_number, human_size
 from portefeuille_ld.web.query_page import EXAMPLES
-from portefeuille_ld.web.release import Releases, ReleasesDep
+from portefeuille_ld.web.release import Release, Releases, ReleasesDep
 from portefeuille_ld.web.templating import render, request_language
 
 __all__ = ["SECTIONS", "home_data", "listing_url", "router"]
 
 router = APIRouter(tags=["Pages"])
+log = logging.getLogger(__name__)
 
 _OFFERS = (HTML, TURTLE, JSON_LD, N_TRIPLES, RDF_XML)
 
@@ -55,11 +58,24 @@ def _groups(data: HomeData, section: str) -> tuple[Group, ...]:
 
 
 def home_data(releases: Releases, store: Store, settings: Settings) -> HomeData:
-    """The home page's data, computed once per release (every time when none is published)."""
+    """The home page's data, obtained once per release (every time when none is published)."""
     release = releases.current()
     if release is None:
         return compute_home(store, settings.base_iri)
-    return derived_once(releases, release, "home", lambda: compute_home(store, settings.base_iri))
+    return derived_once(releases, release, "home", lambda: _release_home(release, store, settings))
+
+
+def _release_home(release: Release, store: Store, settings: Settings) -> HomeData:
+    """What the build wrote into the release, when the store serves that release under the
+    same base IRI; else (``--data``, a remote store, an older release) the store's answers."""
+    path = release.directory / HOME_FILE
+    own = not settings.data_files and not settings.store_url
+    if own and release.manifest.base_iri == settings.base_iri and path.is_file():
+        try:
+            return HomeData.from_json(path.read_bytes())
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("%s is unreadable (%s): querying the store instead", path, exc)
+    return compute_home(store, settings.base_iri)
 
 
 @router.get(
