@@ -160,6 +160,17 @@ def test_damaged_release_is_replaced(tmp_path: Path) -> None:
     assert (release / "data.txt").read_bytes() == b"v1"
 
 
+def test_a_release_without_a_file_a_newer_build_writes_is_replaced(tmp_path: Path) -> None:
+    def with_side_file(directory: Path) -> Manifest:
+        (directory / "side.json").write_bytes(b"{}")  # unlisted, like accueil.json
+        return writer(b"v1")(directory)
+
+    release = publish(tmp_path, writer(b"v1"))
+    assert publish(tmp_path, with_side_file) == release
+    assert (release / "side.json").read_bytes() == b"{}"
+    assert (release / "data.txt").read_bytes() == b"v1"
+
+
 def test_only_the_last_releases_are_kept(tmp_path: Path) -> None:
     published = [publish(tmp_path, writer(f"v{i}".encode())) for i in range(5)]
     assert releases(tmp_path) == published[:1:-1]  # the 3 most recent, newest first

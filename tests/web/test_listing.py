@@ -105,11 +105,13 @@ def _initiative(
 
 
 @pytest.fixture(scope="module")
-def http(serve_app: Serve) -> Iterator[httpx.Client]:
+def http(serve_app: Serve, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     store = EmbeddedStore.from_data(portfolio())
+    # No release: the pages are the synthetic store's (a release's own home data would win).
+    settings = Settings(out_dir=tmp_path_factory.mktemp("no-release"))
     try:
         with (
-            serve_app(create_app(Settings(), store)) as url,
+            serve_app(create_app(settings, store)) as url,
             httpx.Client(base_url=url, trust_env=False, timeout=30) as client,
         ):
             yield client

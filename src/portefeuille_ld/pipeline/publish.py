@@ -10,8 +10,9 @@ Layout of `out_dir`::
 
 A release is written into a staging directory, checked against its manifest, synced to
 disk, renamed into ``releases/`` (or, if that id exists already, the existing one is
-reused), then ``current`` is swapped. Only the `keep` most recent releases are kept, and
-never the one ``current`` points to.
+reused, unless it is damaged or lacks an unlisted file the new one has, such as the
+server's store written by a newer version), then ``current`` is swapped. Only the `keep`
+most recent releases are kept, and never the one ``current`` points to.
 """
 
 from __future__ import annotations
@@ -110,8 +111,8 @@ def _install(staging: Path, manifest: Manifest, out_dir: Path) -> Path:
     manifest.verify(staging)
     _fsync_tree(staging)
     target = out_dir / RELEASES / manifest.release_id
-    if target.exists() and not _intact(target, manifest):
-        log.warning("replacing the damaged release %s", target)
+    if target.exists() and not _intact(target, manifest, staging):
+        log.warning("replacing the damaged or incomplete release %s", target)
         _discard(target, out_dir)
     if not target.exists():
         os.rename(staging, target)
@@ -120,9 +121,12 @@ def _install(staging: Path, manifest: Manifest, out_dir: Path) -> Path:
     return target
 
 
-def _intact(release: Path, manifest: Manifest) -> bool:
+def _intact(release: Path, manifest: Manifest, staging: Path) -> bool:
+    """Whether `release` holds the files of `manifest`, unchanged, and every entry of `staging`."""
     try:
         manifest.verify(release)
+        if any(not (release / entry.name).exists() for entry in staging.iterdir()):
+            return False
         return (release / MANIFEST_FILE).read_bytes() == manifest.to_json()
     except (OSError, ValueError):
         return False
