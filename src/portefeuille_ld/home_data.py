@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from portefeuille_ld.formats import SPARQL_JSON
 from portefeuille_ld.iris import Iris
@@ -67,9 +67,12 @@ ORGANIZATIONS = """SELECT ?edition (COUNT(DISTINCT ?org) AS ?n) WHERE {
   ?edition pf:hasEntry/pf:initiative/pf:responsibleOrganization ?org } GROUP BY ?edition"""
 
 
-@dataclass(frozen=True)
-class Label:
-    """A text in French and in English (either may be missing: the other stands in)."""
+class Label(NamedTuple):
+    """A text in French and in English (either may be missing: the other stands in).
+
+    `Label`, `Item` and `Group` are named tuples: a 100k-project portfolio's home data holds
+    half a million of them, read from `HOME_FILE` at the first request of a release.
+    """
 
     fr: str
     en: str
@@ -84,8 +87,7 @@ class Label:
         return first or second
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """A resource to link to, with its label and, for an entry, its status."""
 
     iri: str
@@ -93,8 +95,7 @@ class Item:
     status: Label | None = None
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """A heading resource and the resources listed under it."""
 
     head: Item
@@ -157,8 +158,14 @@ def _item_json(item: Item) -> list[str]:
     return row + [item.status.fr, item.status.en] if item.status is not None else row
 
 
-def _item_of_json(row: Sequence[str]) -> Item:
-    status = Label(row[3], row[4]) if len(row) == 5 else None
+def _item_of_json(row: Sequence[str], statuses: dict[tuple[str, ...], Label]) -> Item:
+    """An item; `statuses` keeps one `Label` per status (a handful, shared by every entry)."""
+    if len(row) == 3:
+        return Item(row[0], Label(row[1], row[2]))
+    key = tuple(row[3:])
+    status = statuses.get(key)
+    if status is None:
+        status = statuses[key] = Label(row[3], row[4])
     return Item(row[0], Label(row[1], row[2]), status)
 
 
@@ -167,8 +174,9 @@ def _groups_json(groups: Sequence[Group]) -> list[Any]:
 
 
 def _groups_of_json(rows: Sequence[Any]) -> tuple[Group, ...]:
+    statuses: dict[tuple[str, ...], Label] = {}
     return tuple(
-        Group(_item_of_json(head), tuple(_item_of_json(m) for m in members))
+        Group(_item_of_json(head, statuses), tuple([_item_of_json(m, statuses) for m in members]))
         for head, members in rows
     )
 
