@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(home.router)
     app.include_router(dumps.router)
     app.include_router(metadata.router)
+    app.add_middleware(sparql.FastPath)  # innermost: inside Caching, around the router
     app.add_middleware(Caching, settings=settings)
     app.add_middleware(Edge)
     return app
