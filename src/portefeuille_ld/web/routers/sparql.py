@@ -43,6 +43,7 @@ from portefeuille_ld.web.sparql_protocol import (
     from_params,
     from_post,
     is_query_request,
+    url_params,
 )
 
 __all__ = ["FastPath", "choose_format", "router"]
@@ -116,8 +117,7 @@ def _names(fmt: Format, requested: str) -> bool:
 
 
 def _params(request: Request) -> dict[str, list[str]]:
-    params = request.query_params
-    return {name: params.getlist(name) for name in params}
+    return url_params(request.scope["query_string"])
 
 
 def _endpoint(request: Request, settings: Settings) -> str:
@@ -206,6 +206,10 @@ async def sparql_get(request: Request) -> Response:
     if not is_query_request(params):
         store, settings = get_store(request), get_settings(request)
         return await run_in_threadpool(_describe_service, request, store, settings)
+    return await _get(request, params)
+
+
+async def _get(request: Request, params: dict[str, list[str]]) -> Response:
     return await _answer(request, from_params(params))
 
 
@@ -239,17 +243,17 @@ class FastPath:
         if scope["type"] != "http" or scope["path"] != "/sparql" or scope.get("root_path"):
             await self.app(scope, receive, send)
             return
-        request = Request(scope, receive)
         method = scope["method"]
-        if method == "GET" and is_query_request(_params(request)):
-            handler = sparql_get
-        elif method == "POST":
-            handler = sparql_post
-        else:
+        params = url_params(scope["query_string"]) if method == "GET" else {}
+        if not (method == "POST" or is_query_request(params)):
             await self.app(scope, receive, send)
             return
+        request = Request(scope, receive)
         try:
-            response = await handler(request)
+            if method == "POST":
+                response = await sparql_post(request)
+            else:
+                response = await _get(request, params)  # `sparql_get` with its parameters read
         except Exception as exc:
             response = await _handled(request, exc)
         await response(scope, receive, send)
