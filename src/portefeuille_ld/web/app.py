@@ -115,6 +115,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         summary="Québec's portfolio of priority IT projects, as linked open data.",
         version=__version__,
         lifespan=_lifespan(settings, store),
+        # No OpenTelemetry provider is ever configured here: FastAPI's per-request check
+        # for one costs 6 µs, a tenth of a 304's time in the app.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.store = store
