@@ -475,11 +475,24 @@ def _http(
                     "warm_latency_s": round(latency, 3),
                 }
                 continue
-            cells = [runner.cell(server, requests, concurrency) for _ in range(rounds)]
+            cells, hellos = [], []
+            for _ in range(rounds):
+                if server is not hello:  # hello just before: the ratio of two close cells
+                    hellos.append(runner.cell(hello, [Req("/")], concurrency))
+                cells.append(runner.cell(server, requests, concurrency))
             for c in cells:
                 c.pop("_first_body", None)
                 c.pop("_first_headers", None)
-            out.setdefault(name, {})[f"c{concurrency}"] = _aggregate(cells)
+            entry = _aggregate(cells)
+            if hellos:
+                entry["paired_hello_rps"] = _median([h.get("rps") for h in hellos])
+                entry["paired_hello_cpu_ms_per_request"] = _median(
+                    [h.get("server_cpu_ms_per_request") for h in hellos]
+                )
+                entry["vs_hello"] = _median(
+                    [_ratio(c.get("rps"), h.get("rps")) for c, h in zip(cells, hellos, strict=True)]
+                )
+            out.setdefault(name, {})[f"c{concurrency}"] = entry
         progress(
             f"  {name}: "
             + ", ".join(f"c={c} {out[name][f'c{c}'].get('rps')} rps" for c in concurrencies)
@@ -562,7 +575,7 @@ def _summary(result: dict[str, Any], concurrencies: Sequence[int]) -> dict[str, 
         key = f"c{concurrency}"
         hello = http.get("hello", {}).get(key, {}).get("rps")
         summary[key]["http_vs_hello"] = {
-            name: _ratio(w.get(key, {}).get("rps"), hello)
+            name: w[key].get("vs_hello") or _ratio(w[key].get("rps"), hello)
             for name, w in http.items()
             if name not in ("validators", "hello") and key in w
         }
@@ -659,7 +672,9 @@ def to_markdown(result: dict[str, Any]) -> str:
     if http:
         lines.append(
             "\n#### Pages, dumps and revalidation (ours; requests/s median, p99 ms, "
-            "ratio to hello)\n"
+            "server CPU per request, ratio to hello)\n\n"
+            "Each round of a path runs a hello cell just before it: the ratio is the median"
+            " of the rounds' ratios, each of two cells a few seconds apart.\n"
         )
         keys = [k for k in result["summary"]]
         lines.append("| path | " + " | ".join(f"c={k[1:]}" for k in keys) + " |")
@@ -673,9 +688,12 @@ def to_markdown(result: dict[str, Any]) -> str:
                 if "skipped" in w[k]:
                     cells.append(f"skipped: {w[k]['skipped']}")
                     continue
+                paired = w[k].get("paired_hello_rps")
                 cells.append(
                     f"{_fmt(w[k]['rps'])} rps, p99 {_fmt(w[k]['p99_ms'])} ms"
+                    + f", CPU {_fmt(w[k].get('server_cpu_ms_per_request'))} ms"
                     + (f", {_fmt(ratio)}× hello" if ratio else "")
+                    + (f" (hello beside it: {_fmt(paired)} rps)" if paired else "")
                     + (" (client-bound)" if w[k]["client_bound"] else "")
                     + (f" E{w[k]['errors']}" if w[k]["errors"] else "")
                 )
