@@ -7,6 +7,8 @@ Targets, all on 127.0.0.1, all loaded with the same N-Quads (the release's dump)
 - ``rdflib``: rdflib-endpoint (the same-stack peer);
 - ``oxigraph``: Oxigraph's own server (``oxigraph serve-read-only`` on an on-disk store);
 - ``hello``: a bare ASGI "hello" app under uvicorn (the floor of the HTTP path);
+- ``ours-cache``: ``ours`` keeping query answers per release (``RESULT_CACHE_BYTES``), apart
+  from the targets of issue 4, which are without it;
 - ``before``: ``ours`` run from another source tree (``--baseline SRC``, put first on
   ``PYTHONPATH``), for before/after figures from the same run; its pages, dumps and
   304s are measured too, as ``<path>@before``.
@@ -55,9 +57,12 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 JSON_RESULTS = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
-TARGETS = ("ours", "before", "ours-mem", "bare", "rdflib", "oxigraph")
-"""``ours-mem``: our server with its in-memory store option (workers parse the data)."""
-_OURS = ("ours", "before", "ours-mem", "bare")
+TARGETS = ("ours", "before", "ours-mem", "ours-cache", "bare", "rdflib", "oxigraph")
+"""``ours-mem``: our server with its in-memory store option (workers parse the data);
+``ours-cache``: our server keeping query answers (`RESULT_CACHE_BYTES`, 64 MiB), reported
+apart: the issue's targets are without it."""
+_OURS = ("ours", "before", "ours-mem", "ours-cache", "bare")
+_RESULT_CACHE_BYTES = 64 * 2**20
 _PEERS = ("oxigraph", "rdflib")
 RATIOS = tuple(f"{a}/{b}" for a in _OURS for b in _PEERS)
 
@@ -137,11 +142,13 @@ def build_servers(
     for name in names:
         port = free_port()
         bind = ["--host", "127.0.0.1", "--port", str(port)]
-        if name in ("ours", "ours-mem", "ours-release", "before", "before-release"):
+        if name in ("ours", "ours-mem", "ours-cache", "ours-release", "before", "before-release"):
             with_data = not name.endswith("-release") and our_serve_supports_data()
             source = ["--data", nq] if with_data else ["--out", str(dataset.out_dir)]
             command = [str(VENV_BIN / "portefeuille-ld"), "serve", *source, *bind]
             env = {"PORTEFEUILLE_STORE_IN_MEMORY": "1"} if name == "ours-mem" else {}
+            if name == "ours-cache":
+                env = {"PORTEFEUILLE_RESULT_CACHE_BYTES": str(_RESULT_CACHE_BYTES)}
             if name.startswith("before"):
                 if baseline is None:
                     raise ValueError("the before target needs --baseline SRC")

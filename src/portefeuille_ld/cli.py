@@ -171,6 +171,15 @@ def serve(
             " on); turn it off behind a proxy that logs requests already.",
         ),
     ] = None,
+    result_cache_bytes: Annotated[
+        int | None,
+        typer.Option(
+            "--result-cache-bytes",
+            help="Keep up to this many bytes of query answers per release, to answer a"
+            " repeated query without running it (default: PORTEFEUILLE_RESULT_CACHE_BYTES,"
+            " else 0: none).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the published build (building it first if there is none) over HTTP.
 
@@ -190,6 +199,7 @@ def serve(
         graph_store_url=graph_store,
         data_files=data_files or None,
         access_log=access_log,
+        result_cache_bytes=result_cache_bytes,
     )
     if settings.data_files:
         check_files(settings.data_files)

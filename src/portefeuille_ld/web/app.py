@@ -66,6 +66,7 @@ def open_store(settings: Settings) -> IsolatedStore:
         limits,
         max_result_bytes=settings.max_result_bytes,
         in_memory=settings.store_in_memory,
+        result_cache_bytes=settings.result_cache_bytes,
     )
 
 
