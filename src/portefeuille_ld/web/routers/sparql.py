@@ -11,8 +11,8 @@ be stopped, see `portefeuille_ld.store.isolated`) and picks the answer's format 
 the client accepts, since only the parse tells whether a query answers results or a graph.
 
 A query reaches its handler through `FastPath`, a pure ASGI layer that calls the same
-handlers without FastAPI's routing and dependency machinery (a third of the server's time
-on a small answer); the routes below still answer everything else (the service
+handlers without FastAPI's routing and dependency machinery (0.15 ms of the 0.37 ms the app
+itself spent on a DESCRIBE); the routes below still answer everything else (the service
 description, other methods with 405) and describe the endpoint in the OpenAPI document.
 """
 
