@@ -189,6 +189,7 @@ def serve(
 
     from portefeuille_ld.pipeline.publish import current_release
     from portefeuille_ld.store.sources import check_files
+    from portefeuille_ld.web.access_log import log_config
     from portefeuille_ld.web.app import create_app
 
     data_files = (*(data or ()), *(files or ()))
@@ -216,6 +217,7 @@ def serve(
         port=port,
         log_level="info",
         access_log=settings.access_log,
+        log_config=log_config(),  # uvicorn's, with a cheaper access-line formatter
     )
 
 
