@@ -15,7 +15,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from portefeuille_ld.errors import QueryTimeout, ResultTooLarge, StoreBusy
 from portefeuille_ld.settings import Settings
+from portefeuille_ld.store.base import Store
 from portefeuille_ld.web.app import create_app
 from portefeuille_ld.web.routers.sparql import FastPath
 
@@ -118,3 +120,24 @@ def test_fast_path_answers_as_the_routes(
     fast, routed = servers
     expected = _answer(routed, method, params, headers, body)
     assert _answer(fast, method, params, headers, body) == expected
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(RuntimeError("a bug"), id="bug-500"),
+        pytest.param(StoreBusy("all busy"), id="busy-503-retry-after"),
+        pytest.param(QueryTimeout("too long"), id="timeout-503"),
+        pytest.param(ResultTooLarge("too large"), id="too-large-422"),
+    ],
+)
+def test_a_failing_store_is_answered_as_by_the_routes(
+    serve_app: Serve, failing_store: Callable[[Exception], Store], error: Exception
+) -> None:
+    settings = Settings(data_files=(Path("unused.nq"),))
+    fast_app = create_app(settings, failing_store(error))
+    routed_app = _without_fast_path(create_app(settings, failing_store(error)))
+    with serve_app(fast_app) as fast, serve_app(routed_app) as routed:
+        expected = _answer(routed, "GET", {"query": "ASK {}"}, {}, None)
+        assert expected[0] >= 400
+        assert _answer(fast, "GET", {"query": "ASK {}"}, {}, None) == expected

@@ -18,6 +18,7 @@ description, other methods with 405) and describe the endpoint in the OpenAPI do
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -262,15 +263,23 @@ class FastPath:
 async def _handled(request: Request, exc: Exception) -> Response:
     """The app's answer to ``exc`` (its exception handlers), or ``exc`` raised again.
 
-    The handler of ``Exception`` is Starlette's last resort (``ServerErrorMiddleware``,
-    outside every other layer): it is left to answer there.
+    As Starlette's ``ExceptionMiddleware``: a handler of an ``HTTPException``'s status
+    first, then of the exception's classes. The handler of ``Exception`` is Starlette's
+    last resort (``ServerErrorMiddleware``, outside every other layer): it answers there.
     """
     handlers = request.app.exception_handlers
+    handler = None
+    if isinstance(exc, HTTPException) and exc.status_code != 500:  # 500: as `Exception`
+        handler = handlers.get(exc.status_code)
     for cls in type(exc).__mro__:
-        if cls is Exception:
+        if handler is not None or cls is Exception:
             break
-        if cls in handlers:
-            response: Response = await handlers[cls](request, exc)
-            exc.__traceback__ = None  # a reused exception would pile up tracebacks
-            return response
-    raise exc
+        handler = handlers.get(cls)
+    if handler is None:
+        raise exc
+    answer = handler(request, exc)
+    if inspect.isawaitable(answer):  # the app's handlers are coroutines (`errors.install`)
+        answer = await answer
+    exc.__traceback__ = None  # a reused exception would pile up tracebacks
+    assert isinstance(answer, Response)
+    return answer
