@@ -7,6 +7,8 @@ Targets, all on 127.0.0.1, all loaded with the same N-Quads (the release's dump)
 - ``rdflib``: rdflib-endpoint (the same-stack peer);
 - ``oxigraph``: Oxigraph's own server (``oxigraph serve-read-only`` on an on-disk store);
 - ``hello``: a bare ASGI "hello" app under uvicorn (the floor of the HTTP path);
+- ``ours-cache``: ``ours`` keeping query answers per release (``RESULT_CACHE_BYTES``), apart
+  from the targets of issue 4, which are without it;
 - ``before``: ``ours`` run from another source tree (``--baseline SRC``, put first on
   ``PYTHONPATH``), for before/after figures from the same run; its pages, dumps and
   304s are measured too, as ``<path>@before``.
@@ -55,9 +57,12 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 JSON_RESULTS = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
-TARGETS = ("ours", "before", "ours-mem", "bare", "rdflib", "oxigraph")
-"""``ours-mem``: our server with its in-memory store option (workers parse the data)."""
-_OURS = ("ours", "before", "ours-mem", "bare")
+TARGETS = ("ours", "before", "ours-mem", "ours-cache", "bare", "rdflib", "oxigraph")
+"""``ours-mem``: our server with its in-memory store option (workers parse the data);
+``ours-cache``: our server keeping query answers (`RESULT_CACHE_BYTES`, 64 MiB), reported
+apart: the issue's targets are without it."""
+_OURS = ("ours", "before", "ours-mem", "ours-cache", "bare")
+_RESULT_CACHE_BYTES = 64 * 2**20
 _PEERS = ("oxigraph", "rdflib")
 RATIOS = tuple(f"{a}/{b}" for a in _OURS for b in _PEERS)
 
@@ -137,11 +142,13 @@ def build_servers(
     for name in names:
         port = free_port()
         bind = ["--host", "127.0.0.1", "--port", str(port)]
-        if name in ("ours", "ours-mem", "ours-release", "before", "before-release"):
+        if name in ("ours", "ours-mem", "ours-cache", "ours-release", "before", "before-release"):
             with_data = not name.endswith("-release") and our_serve_supports_data()
             source = ["--data", nq] if with_data else ["--out", str(dataset.out_dir)]
             command = [str(VENV_BIN / "portefeuille-ld"), "serve", *source, *bind]
             env = {"PORTEFEUILLE_STORE_IN_MEMORY": "1"} if name == "ours-mem" else {}
+            if name == "ours-cache":
+                env = {"PORTEFEUILLE_RESULT_CACHE_BYTES": str(_RESULT_CACHE_BYTES)}
             if name.startswith("before"):
                 if baseline is None:
                     raise ValueError("the before target needs --baseline SRC")
@@ -475,11 +482,24 @@ def _http(
                     "warm_latency_s": round(latency, 3),
                 }
                 continue
-            cells = [runner.cell(server, requests, concurrency) for _ in range(rounds)]
+            cells, hellos = [], []
+            for _ in range(rounds):
+                if server is not hello:  # hello just before: the ratio of two close cells
+                    hellos.append(runner.cell(hello, [Req("/")], concurrency))
+                cells.append(runner.cell(server, requests, concurrency))
             for c in cells:
                 c.pop("_first_body", None)
                 c.pop("_first_headers", None)
-            out.setdefault(name, {})[f"c{concurrency}"] = _aggregate(cells)
+            entry = _aggregate(cells)
+            if hellos:
+                entry["paired_hello_rps"] = _median([h.get("rps") for h in hellos])
+                entry["paired_hello_cpu_ms_per_request"] = _median(
+                    [h.get("server_cpu_ms_per_request") for h in hellos]
+                )
+                entry["vs_hello"] = _median(
+                    [_ratio(c.get("rps"), h.get("rps")) for c, h in zip(cells, hellos, strict=True)]
+                )
+            out.setdefault(name, {})[f"c{concurrency}"] = entry
         progress(
             f"  {name}: "
             + ", ".join(f"c={c} {out[name][f'c{c}'].get('rps')} rps" for c in concurrencies)
@@ -562,7 +582,7 @@ def _summary(result: dict[str, Any], concurrencies: Sequence[int]) -> dict[str, 
         key = f"c{concurrency}"
         hello = http.get("hello", {}).get(key, {}).get("rps")
         summary[key]["http_vs_hello"] = {
-            name: _ratio(w.get(key, {}).get("rps"), hello)
+            name: w[key].get("vs_hello") or _ratio(w[key].get("rps"), hello)
             for name, w in http.items()
             if name not in ("validators", "hello") and key in w
         }
@@ -659,7 +679,9 @@ def to_markdown(result: dict[str, Any]) -> str:
     if http:
         lines.append(
             "\n#### Pages, dumps and revalidation (ours; requests/s median, p99 ms, "
-            "ratio to hello)\n"
+            "server CPU per request, ratio to hello)\n\n"
+            "Each round of a path runs a hello cell just before it: the ratio is the median"
+            " of the rounds' ratios, each of two cells a few seconds apart.\n"
         )
         keys = [k for k in result["summary"]]
         lines.append("| path | " + " | ".join(f"c={k[1:]}" for k in keys) + " |")
@@ -673,9 +695,12 @@ def to_markdown(result: dict[str, Any]) -> str:
                 if "skipped" in w[k]:
                     cells.append(f"skipped: {w[k]['skipped']}")
                     continue
+                paired = w[k].get("paired_hello_rps")
                 cells.append(
                     f"{_fmt(w[k]['rps'])} rps, p99 {_fmt(w[k]['p99_ms'])} ms"
+                    + f", CPU {_fmt(w[k].get('server_cpu_ms_per_request'))} ms"
                     + (f", {_fmt(ratio)}× hello" if ratio else "")
+                    + (f" (hello beside it: {_fmt(paired)} rps)" if paired else "")
                     + (" (client-bound)" if w[k]["client_bound"] else "")
                     + (f" E{w[k]['errors']}" if w[k]["errors"] else "")
                 )

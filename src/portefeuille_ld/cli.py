@@ -171,6 +171,15 @@ def serve(
             " on); turn it off behind a proxy that logs requests already.",
         ),
     ] = None,
+    result_cache_bytes: Annotated[
+        int | None,
+        typer.Option(
+            "--result-cache-bytes",
+            help="Keep up to this many bytes of query answers per release, to answer a"
+            " repeated query without running it (default: PORTEFEUILLE_RESULT_CACHE_BYTES,"
+            " else 0: none).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the published build (building it first if there is none) over HTTP.
 
@@ -180,6 +189,7 @@ def serve(
 
     from portefeuille_ld.pipeline.publish import current_release
     from portefeuille_ld.store.sources import check_files
+    from portefeuille_ld.web.access_log import log_config
     from portefeuille_ld.web.app import create_app
 
     data_files = (*(data or ()), *(files or ()))
@@ -190,6 +200,7 @@ def serve(
         graph_store_url=graph_store,
         data_files=data_files or None,
         access_log=access_log,
+        result_cache_bytes=result_cache_bytes,
     )
     if settings.data_files:
         check_files(settings.data_files)
@@ -206,6 +217,7 @@ def serve(
         port=port,
         log_level="info",
         access_log=settings.access_log,
+        log_config=log_config(),  # uvicorn's, with a cheaper access-line formatter
     )
 
 

@@ -46,6 +46,9 @@ class Settings:
     """Requests that may wait for a busy worker; more get 503 with ``Retry-After``."""
     max_result_bytes: int = 64 * 1024 * 1024
     """A larger answer is not sent: 422, asking for a LIMIT (dumps have no such limit)."""
+    result_cache_bytes: int = 0
+    """Bytes of query answers the server keeps per release, to answer a repeated query
+    without running it (`portefeuille_ld.store.result_cache`); 0: none are kept."""
     store_in_memory: bool = True
     """Workers answer from the release's on-disk store at once, and meanwhile parse the data
     into memory, then answer from there (several times faster; one copy per worker).

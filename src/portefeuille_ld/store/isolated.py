@@ -14,6 +14,10 @@ No request fails or waits for the switch.
 `query_async` is `query` for the event loop: the SPARQL endpoint awaits the worker's reply
 instead of blocking a thread of FastAPI's pool for it.
 
+With ``result_cache_bytes``, each generation keeps the answers to queries in a
+`portefeuille_ld.store.result_cache.ResultCache`: a repeated query (same text, dataset and
+format) is answered from it without a worker, until the data moves.
+
 >>> import tempfile
 >>> from pathlib import Path
 >>> from portefeuille_ld.store.sources import FilesSource
@@ -40,6 +44,7 @@ from portefeuille_ld.formats import Format
 from portefeuille_ld.sparql_guard import guard_query
 from portefeuille_ld.store.base import QueryResult, StoreStatistics
 from portefeuille_ld.store.pool import Pool, PoolLimits
+from portefeuille_ld.store.result_cache import ResultCache, is_cacheable
 from portefeuille_ld.store.sources import DataSource, Prepared
 from portefeuille_ld.store.worker import Call, DescribeCall, QueryCall, WorkerSpec
 
@@ -57,8 +62,16 @@ _CLOSE_WAIT_S = 10.0
 class _Generation:
     """One version of the data and the workers serving it."""
 
-    def __init__(self, key: str, prepared: Prepared, pool: Pool, statistics: StoreStatistics):
+    def __init__(
+        self,
+        key: str,
+        prepared: Prepared,
+        pool: Pool,
+        statistics: StoreStatistics,
+        results: ResultCache,
+    ) -> None:
         self.key, self.prepared, self.pool, self.statistics = key, prepared, pool, statistics
+        self.results = results
         self.in_flight = 0
         self.retiring = False
 
@@ -80,6 +93,7 @@ class IsolatedStore:
     :param max_result_bytes: the largest answer a worker sends (`ResultTooLarge`).
     :param in_memory: workers answer from an on-disk store at first, then from a copy in
         memory once they have parsed the data (`WorkerSpec.warm_up`).
+    :param result_cache_bytes: answers to queries kept per version of the data (0: none).
     :raises StoreUnavailable: the current data cannot be opened.
     """
 
@@ -90,9 +104,11 @@ class IsolatedStore:
         *,
         max_result_bytes: int | None = None,
         in_memory: bool = False,
+        result_cache_bytes: int = 0,
     ) -> None:
         self._source, self._limits = source, limits
         self._max_result_bytes, self._in_memory = max_result_bytes, in_memory
+        self._result_cache_bytes = result_cache_bytes
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._failed: dict[str, float] = {}
@@ -123,9 +139,12 @@ class IsolatedStore:
         """`query` for a coroutine: waits on the event loop, with the same guard and limits."""
         call = QueryCall.of(sparql, accept, tuple(default_graph_uris), tuple(named_graph_uris))
         with self._using() as generation:
+            cached = generation.results.get(call)
+            if cached is not None:
+                return cached
             guard_query(sparql, known_graphs=generation.statistics.graph_iris)
             reply = await generation.pool.run_async(call)
-        return reply.unwrap()
+        return _kept(generation, call, reply.unwrap())
 
     def describe(self, iri: str, fmt: Format) -> bytes:
         """See `Store.describe`; runs in a worker, within the time limit."""
@@ -155,10 +174,15 @@ class IsolatedStore:
 
     def _run(self, call: Call, sparql: str | None = None) -> QueryResult:
         with self._using() as generation:
-            if sparql is not None:  # refuse what must not run before it takes a worker
-                guard_query(sparql, known_graphs=generation.statistics.graph_iris)
+            if sparql is None:
+                return generation.pool.run(call).unwrap()
+            cached = generation.results.get(call)
+            if cached is not None:
+                return cached
+            # refuse what must not run before it takes a worker
+            guard_query(sparql, known_graphs=generation.statistics.graph_iris)
             reply = generation.pool.run(call)
-        return reply.unwrap()
+        return _kept(generation, call, reply.unwrap())
 
     @contextmanager
     def _using(self) -> Iterator[_Generation]:
@@ -187,7 +211,7 @@ class IsolatedStore:
             prepared.cleanup()
             raise
         log.info("serving %s with %d worker(s): %s", key, self._limits.workers, pool.pids())
-        return _Generation(key, prepared, pool, statistics)
+        return _Generation(key, prepared, pool, statistics, ResultCache(self._result_cache_bytes))
 
     def _watch(self) -> None:
         """Once a second until closed: switch to the current version if it moved."""
@@ -218,3 +242,10 @@ class IsolatedStore:
         log.info("switched from %s to %s", old.key, key)
         if done:
             old.close_later()
+
+
+def _kept(generation: _Generation, call: Call, result: QueryResult) -> QueryResult:
+    """``result``, kept in the generation's cache when the query's answer cannot change."""
+    if generation.results.max_bytes and isinstance(call, QueryCall) and is_cacheable(call.sparql):
+        generation.results.put(call, result, key_bytes=len(call.sparql))
+    return result

@@ -33,7 +33,7 @@ dumps costs a table lookup and an ``lstat``. Anything else goes on to the route.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
@@ -59,22 +59,36 @@ class RequestKey:
     """``scheme://host``: pages link to the server the browser is on."""
 
     @classmethod
-    def of(cls, scope: Scope) -> RequestKey:
-        """The key of an ASGI request (HEAD and GET share it)."""
-        headers = Headers(scope=scope)
-        request = Request(scope)
+    def of(cls, scope: Scope, origin: str | None = None) -> RequestKey:
+        """The key of an ASGI request (HEAD and GET share it); ``origin`` if known already.
+
+        One pass over the raw headers: a revalidation is answered from this alone.
+        """
+        accept = accept_language = ""
+        for name, value in scope["headers"]:
+            if name == b"accept":
+                accept = accept or value.decode("latin-1")
+            elif name == b"accept-language":
+                accept_language = accept_language or value.decode("latin-1")
         return cls(
             path=scope["path"],
             query=scope.get("query_string", b"").decode("latin-1"),
-            accept=headers.get("accept", ""),
-            accept_language=headers.get("accept-language", ""),
-            origin=f"{request.url.scheme}://{request.url.netloc}",
+            accept=accept,
+            accept_language=accept_language,
+            origin=origin if origin is not None else _origin(scope),
         )
+
+
+def _origin(scope: Scope) -> str:
+    """``scheme://host[:port]`` as the pages see it (Starlette's ``request.url``)."""
+    url = Request(scope).url
+    return f"{url.scheme}://{url.netloc}"
 
 
 def entity_tag(version: str, key: RequestKey) -> str:
     """The weak entity tag of the answer to ``key`` from the dataset ``version``."""
-    digest = hashlib.sha256("\n".join(astuple(key)).encode()).hexdigest()[:16]
+    fields = (key.path, key.query, key.accept, key.accept_language, key.origin)
+    digest = hashlib.sha256("\n".join(fields).encode()).hexdigest()[:16]
     return f'W/"{version}-{digest}"'
 
 
@@ -94,6 +108,11 @@ class Caching:
         self.app = app
         self.cache_control = f"public, max-age={settings.cache_max_age_s}"
         self.enabled = not settings.data_files
+        self._not_modified_headers = [
+            (b"cache-control", self.cache_control.encode("latin-1")),
+            (b"vary", b"Accept, Accept-Language"),
+        ]
+        self._origins: dict[tuple[str, bytes | None, object], str] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not self.enabled:
@@ -108,9 +127,9 @@ class Caching:
             if not await _revalidate_dump(release, name, scope, send):
                 await self.app(scope, receive, send)
             return
-        if_none_match = Headers(scope=scope).get("if-none-match")
+        if_none_match = _header(scope, b"if-none-match")
         if if_none_match is not None:
-            tag = entity_tag(release.id, RequestKey.of(scope))
+            tag = entity_tag(release.id, RequestKey.of(scope, self._origin(scope)))
             if matches(if_none_match, tag):
                 await self._not_modified(send, tag)
                 return
@@ -120,7 +139,8 @@ class Caching:
             if message["type"] == "http.response.start" and message["status"] == 200:
                 headers = MutableHeaders(scope=message)
                 if "etag" not in headers:
-                    headers["ETag"] = entity_tag(release.id, RequestKey.of(asked))
+                    key = RequestKey.of(asked, self._origin(asked))
+                    headers["ETag"] = entity_tag(release.id, key)
                     headers.setdefault("Cache-Control", self.cache_control)
                     if "content-language" in headers:
                         headers.add_vary_header("Accept-Language")
@@ -128,13 +148,40 @@ class Caching:
 
         await self.app(scope, receive, send_tagged)
 
+    def _origin(self, scope: Scope) -> str:
+        """`RequestKey.origin`, kept per (scheme, ``Host``, server address) it comes from.
+
+        Few distinct values: at most `_ORIGINS_MAX` are kept (all dropped when full).
+        """
+        key = (scope.get("scheme", "http"), _raw_header(scope, b"host"), scope.get("server"))
+        origin = self._origins.get(key)
+        if origin is None:
+            if len(self._origins) >= _ORIGINS_MAX:
+                self._origins.clear()
+            origin = self._origins[key] = _origin(scope)
+        return origin
+
     async def _not_modified(self, send: Send, tag: str) -> None:
-        headers = MutableHeaders()
-        headers["ETag"] = tag
-        headers["Cache-Control"] = self.cache_control
-        headers["Vary"] = "Accept, Accept-Language"
-        await send({"type": "http.response.start", "status": 304, "headers": headers.raw})
+        headers = [(b"etag", tag.encode("latin-1")), *self._not_modified_headers]
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
+
+
+_ORIGINS_MAX = 64
+
+
+def _raw_header(scope: Scope, name: bytes) -> bytes | None:
+    """The first value of header ``name`` (lower case), as sent."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value  # type: ignore[no-any-return]
+    return None
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    """The first value of header ``name`` (lower case), as ``Headers.get`` reads it."""
+    value = _raw_header(scope, name)
+    return None if value is None else value.decode("latin-1")
 
 
 _DUMPS = "/dumps/"

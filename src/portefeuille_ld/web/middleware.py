@@ -41,6 +41,9 @@ def _raw(headers: dict[str, str]) -> RawHeaders:
 
 _APP_HEADERS = _raw(security_headers("/"))
 _DOCS_HEADERS = _raw(security_headers("/docs"))
+_VARY = (b"vary", b"Accept, Origin")
+"""What `_vary` makes of an answer without ``Vary``."""
+_ANY_ORIGIN = (b"access-control-allow-origin", b"*")
 
 
 def _vary(headers: RawHeaders, *, cors: bool) -> None:
@@ -81,17 +84,20 @@ class Edge:
             return
         added = _DOCS_HEADERS if scope["path"] in DOCS_PATHS else _APP_HEADERS
         head = scope["method"] == "HEAD"
-        origin = any(name == b"origin" for name, _ in scope["headers"])
+        origin = b"origin" in dict(scope["headers"])
         refusal = check_head(scope["headers"])
 
         async def send_edge(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
-                if refusal is None:
-                    _vary(headers, cors=True)
-                    if origin:
-                        headers.append((b"access-control-allow-origin", b"*"))
                 present = {name.lower() for name, _ in headers}
+                if refusal is None:
+                    if b"vary" in present:
+                        _vary(headers, cors=True)
+                    else:
+                        headers.append(_VARY)
+                    if origin:
+                        headers.append(_ANY_ORIGIN)
                 headers.extend(h for h in added if h[0] not in present)
                 message = {**message, "headers": headers}
             elif head and message["type"] == "http.response.body":

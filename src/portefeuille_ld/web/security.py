@@ -116,11 +116,11 @@ def check_head(headers: list[tuple[bytes, bytes]]) -> tuple[int, str] | None:
     hosts = []
     for name, value in headers:
         size = len(name) + len(value)
+        total += size
         if size > MAX_FIELD_BYTES:
             field = name.decode("latin-1")[:40]
             return 431, f"the {field} header has {size} bytes, more than {MAX_FIELD_BYTES}"
-        total += size
-        if name.lower() == b"host":
+        if len(name) == 4 and name.lower() == b"host":
             hosts.append(value)
     if total > MAX_HEADER_BYTES:
         return 431, f"the request headers have {total} bytes, more than {MAX_HEADER_BYTES}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl
 
 from starlette.exceptions import HTTPException
 
@@ -28,6 +28,7 @@ __all__ = [
     "from_params",
     "from_post",
     "is_query_request",
+    "url_params",
 ]
 
 FORM = "application/x-www-form-urlencoded"
@@ -47,6 +48,18 @@ class ProtocolRequest:
     default_graph_uris: tuple[str, ...] = ()
     named_graph_uris: tuple[str, ...] = ()
     format: str | None = None
+
+
+def url_params(query_string: bytes) -> dict[str, list[str]]:
+    """The parameters of a URL's query string, read as Starlette's ``QueryParams`` reads them.
+
+    >>> url_params(b"query=ASK%20%7B%7D&default-graph-uri=a&default-graph-uri=b&format=")
+    {'query': ['ASK {}'], 'default-graph-uri': ['a', 'b'], 'format': ['']}
+    """
+    params: dict[str, list[str]] = {}
+    for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        params.setdefault(name, []).append(value)
+    return params
 
 
 def is_query_request(params: Params) -> bool:
