@@ -21,14 +21,17 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import IO, Protocol, cast
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.plugins.serializers.longturtle import LongTurtleSerializer
 from rdflib.term import Node
 
+from portefeuille_ld.pipeline.longturtle import turtle, write_turtle
+
 __all__ = [
+    "Output",
     "SortedTriples",
     "canonical",
     "has_blank_nodes",
@@ -39,11 +42,23 @@ __all__ = [
     "trig",
     "triples_of",
     "turtle",
+    "write_nquads",
+    "write_rdf_xml",
+    "write_trig",
+    "write_turtle",
 ]
 
 _BATCH = 65_536
 """Triples serialized at a time when writing a graph's lines."""
 _NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+class Output(Protocol):
+    """Where a dump is written a part at a time (a file, `io.BytesIO`, a hashing writer)."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+    def flush(self) -> None: ...
 
 
 def has_blank_nodes(graph: Graph) -> bool:
@@ -158,14 +173,26 @@ class SortedTriples:
         """The N-Triples document: these lines, each ended by a newline."""
         return _joined(self.lines)
 
+    def write_ntriples(self, output: Output) -> None:
+        """`ntriples`, written a batch of lines at a time: never the whole text at once."""
+        _write_lines(self.lines, output)
+
     def triples(self) -> Iterator[ox.Triple]:
-        """The triples again, in this order."""
-        for quad in ox.parse(self.ntriples(), ox.RdfFormat.N_TRIPLES):
-            yield quad.triple
+        """The triples again, in this order, parsed a batch of lines at a time."""
+        for start in range(0, len(self.lines), _BATCH):
+            batch = _joined(self.lines[start : start + _BATCH])
+            for quad in ox.parse(batch, ox.RdfFormat.N_TRIPLES):
+                yield quad.triple
 
 
 def _joined(lines: Sequence[bytes]) -> bytes:
     return b"\n".join(lines) + b"\n" if lines else b""
+
+
+def _write_lines(lines: Iterable[bytes], output: Output) -> None:
+    remaining = iter(lines)
+    while batch := list(itertools.islice(remaining, _BATCH)):
+        output.write(_joined(batch))
 
 
 def ntriples(triples: Iterable[ox.Triple]) -> bytes:
@@ -186,12 +213,31 @@ def nquads(graphs: Sequence[tuple[str, SortedTriples]]) -> bytes:
     >>> print(nquads([("https://e.org/g", one)]).decode(), end="")
     <https://e.org/s> <https://e.org/p> "a" <https://e.org/g> .
     """
-    named = []
-    for name, part in graphs:
-        suffix = str(ox.NamedNode(name)).encode() + b" ."
-        named.append([line[:-1] + suffix for line in part.lines])
-    lines = list(heapq.merge(*named))
-    return _joined([line for i, line in enumerate(lines) if i == 0 or line != lines[i - 1]])
+    output = io.BytesIO()
+    write_nquads(graphs, output)
+    return output.getvalue()
+
+
+def write_nquads(graphs: Sequence[tuple[str, SortedTriples]], output: Output) -> None:
+    """`nquads`, written a batch of lines at a time (see `nquads` for the order)."""
+    named = [_with_graph(name, part.lines) for name, part in graphs]
+    _write_lines(_distinct(heapq.merge(*named)), output)
+
+
+def _with_graph(name: str, lines: Iterable[bytes]) -> Iterator[bytes]:
+    """N-Triples lines as N-Quads lines in the graph `name`."""
+    suffix = str(ox.NamedNode(name)).encode() + b" ."
+    for line in lines:
+        yield line[:-1] + suffix
+
+
+def _distinct(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """Sorted lines without the repeats."""
+    previous = None
+    for line in lines:
+        if line != previous:
+            yield line
+        previous = line
 
 
 def _used(prefixes: Mapping[str, str], iris: Iterable[str]) -> dict[str, str]:
@@ -201,15 +247,13 @@ def _used(prefixes: Mapping[str, str], iris: Iterable[str]) -> dict[str, str]:
     return {p: ns for p, ns in sorted(prefixes.items()) if ns in hits}
 
 
-def _iris(triples: Iterable[ox.Triple]) -> set[str]:
-    found: set[str] = set()
-    for t in triples:
-        for term in (t.subject, t.predicate, t.object):
-            if isinstance(term, ox.NamedNode):
-                found.add(term.value)
-            elif isinstance(term, ox.Literal):
-                found.add(term.datatype.value)
-    return found
+def _add_iris(t: ox.Triple, found: set[str]) -> None:
+    """Add the IRIs of a triple's terms and of its literal's datatype."""
+    for term in (t.subject, t.predicate, t.object):
+        if isinstance(term, ox.NamedNode):
+            found.add(term.value)
+        elif isinstance(term, ox.Literal):
+            found.add(term.datatype.value)
 
 
 def rdf_xml(graph: SortedTriples, *, prefixes: Mapping[str, str]) -> bytes:
@@ -217,93 +261,50 @@ def rdf_xml(graph: SortedTriples, *, prefixes: Mapping[str, str]) -> bytes:
 
     :raises ValueError: if a predicate cannot be an XML element name.
     """
-    ordered = list(graph.triples())
-    for predicate in {t.predicate.value for t in ordered}:
+    output = io.BytesIO()
+    write_rdf_xml(graph, output, prefixes=prefixes)
+    return output.getvalue()
+
+
+def write_rdf_xml(graph: SortedTriples, output: Output, *, prefixes: Mapping[str, str]) -> None:
+    """`rdf_xml`, parsed and written a batch at a time: the triples are read twice (the
+    prefixes first), never all held at once."""
+    predicates: set[str] = set()
+    found: set[str] = set()
+    for t in graph.triples():
+        predicates.add(t.predicate.value)
+        _add_iris(t, found)
+    for predicate in predicates:
         if not _NCNAME.match(re.split(r"[#/]", predicate)[-1]):
             raise ValueError(f"RDF/XML cannot write the predicate <{predicate}>")
-    used = _used(prefixes, _iris(ordered))
-    return (ox.serialize(ordered, format=ox.RdfFormat.RDF_XML, prefixes=used) or b"") + b"\n"
+    used = _used(prefixes, found)
+    ox.serialize(
+        graph.triples(), cast(IO[bytes], output), format=ox.RdfFormat.RDF_XML, prefixes=used
+    )
+    output.write(b"\n")
 
 
 def trig(graphs: Sequence[tuple[str, SortedTriples]], *, prefixes: Mapping[str, str]) -> bytes:
     """TriG: one block per named graph, in the given order, triples sorted within each."""
-    quads: list[ox.Quad] = []
+    output = io.BytesIO()
+    write_trig(graphs, output, prefixes=prefixes)
+    return output.getvalue()
+
+
+def write_trig(
+    graphs: Sequence[tuple[str, SortedTriples]], output: Output, *, prefixes: Mapping[str, str]
+) -> None:
+    """`trig`, parsed and written a batch at a time (the triples are read twice)."""
+    found = {name for name, _ in graphs}
+    for _, part in graphs:
+        for t in part.triples():
+            _add_iris(t, found)
+    used = _used(prefixes, found)
+    ox.serialize(_quads(graphs), cast(IO[bytes], output), format=ox.RdfFormat.TRIG, prefixes=used)
+
+
+def _quads(graphs: Sequence[tuple[str, SortedTriples]]) -> Iterator[ox.Quad]:
     for name, part in graphs:
         graph = ox.NamedNode(name)
-        quads.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in part.triples())
-    used = _used(prefixes, _iris(q.triple for q in quads) | {name for name, _ in graphs})
-    return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=used) or b""
-
-
-class _SortedLongTurtle(LongTurtleSerializer):
-    """``longturtle`` with subjects in IRI order and object lists in a total order.
-
-    rdflib sorts objects by value, and literals of equal value but different datatypes
-    (``5`` and ``"5"^^xsd:positiveInteger``) compare neither way: their order would then
-    follow the store's set iteration, which changes with the hash seed. It also puts the
-    subjects nobody refers to first; sorting them by IRI groups them by kind instead.
-
-    rdflib computes each IRI's prefixed name again at every use, and caches neither the
-    IRIs without a prefix (most subjects and objects) nor the escaping: `get_pname` is
-    memoized. That is exact because `turtle` binds a prefix for every predicate before
-    writing (objects and datatypes never get a generated one), so the answer for an IRI
-    cannot change while the serializer runs.
-    """
-
-    def __init__(self, store: Graph) -> None:
-        super().__init__(store)  # type: ignore[no-untyped-call]
-        self._pnames: dict[tuple[Node, bool], str | None] = {}
-
-    def get_pname(self, uri: Node, gen_prefix: bool = True) -> str | None:
-        key = (uri, gen_prefix)
-        try:
-            return self._pnames[key]
-        except KeyError:
-            pname: str | None = super().get_pname(uri, gen_prefix)  # type: ignore[no-untyped-call]
-            self._pnames[key] = pname
-            return pname
-
-    def orderSubjects(self) -> list[Node]:
-        subjects: list[Node] = super().orderSubjects()  # also marks the top-level classes
-
-        def key(subject: Node) -> tuple[bool, int, str]:
-            blank = isinstance(subject, BNode)
-            return (blank, self._references[subject] if blank else 0, str(subject))
-
-        return sorted(subjects, key=key)
-
-    def sortProperties(self, properties: Mapping[Node, list[Node]]) -> list[Node]:
-        for objects in properties.values():
-            objects.sort(key=_node_key)
-        head = [p for p in self.predicateOrder if p in properties]
-        return head + sorted((p for p in properties if p not in head), key=_node_key)
-
-
-def _node_key(node: Node) -> tuple[int, str, str, str]:
-    if isinstance(node, Literal):
-        return (2, str(node), str(node.datatype or ""), node.language or "")
-    return (0 if isinstance(node, URIRef) else 1, str(node), "", "")
-
-
-def turtle(graph: Graph, *, prefixes: Mapping[str, str]) -> bytes:
-    """Readable Turtle (``longturtle``): only the prefixes it uses, subjects sorted.
-
-    Blank nodes should be `canonical` first. Predicates outside `prefixes` get
-    ``ns1``, ``ns2``… in the order of their IRIs.
-    """
-    out = Graph(store="SimpleMemory", bind_namespaces="none")
-    for prefix, namespace in sorted(prefixes.items()):
-        out.bind(prefix, namespace)
-    predicates: set[Node] = set()
-    for triple in graph:
-        out.add(triple)
-        predicates.add(triple[1])
-    # Every prefix is bound here, in IRI order, before writing (see _SortedLongTurtle).
-    for predicate in sorted(p for p in predicates if isinstance(p, URIRef)):
-        try:
-            out.namespace_manager.compute_qname(predicate, generate=True)
-        except ValueError:
-            continue  # no namespace to split off: written as a full IRI
-    stream = io.BytesIO()
-    _SortedLongTurtle(out).serialize(stream)
-    return stream.getvalue().strip() + b"\n"
+        for t in part.triples():
+            yield ox.Quad(t.subject, t.predicate, t.object, graph)

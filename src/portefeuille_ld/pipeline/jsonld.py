@@ -34,13 +34,13 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal as Choice, TypeAlias
+from typing import Literal as Choice, Protocol, TypeAlias
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-__all__ = ["Json", "JsonLd", "dumps", "local_name", "to_jsonld"]
+__all__ = ["Json", "JsonLd", "dumps", "local_name", "to_jsonld", "write_json"]
 
 Json: TypeAlias = "str | int | bool | list[Json] | dict[str, Json]"
 """A JSON value (these documents never need null or floats)."""
@@ -65,6 +65,14 @@ _INTEGER_TYPES = frozenset(
 _STRING_TYPES = frozenset({None, XSD.string})
 _TYPE, _XSD_STRING, _XSD_BOOLEAN = RDF.type, XSD.string, XSD.boolean
 """Looked up once: a namespace's attribute access costs a method call each time."""
+
+
+_PARTS = 65_536
+"""Pieces of JSON text gathered before each write."""
+
+
+class _Output(Protocol):
+    def write(self, data: bytes, /) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,26 @@ def dumps(document: Mapping[str, Json]) -> bytes:
     b'{\\n  "title": "\\xc3\\x89lan"\\n}\\n'
     """
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def write_json(document: Mapping[str, Json], output: _Output) -> None:
+    """`dumps`, written a part at a time: neither the whole text nor all its pieces at once.
+
+    >>> import io
+    >>> output = io.BytesIO()
+    >>> write_json({"title": "Élan", "n": [1, True]}, output)
+    >>> output.getvalue() == dumps({"title": "Élan", "n": [1, True]})
+    True
+    """
+    encoder = json.JSONEncoder(ensure_ascii=False, indent=2)
+    parts: list[str] = []
+    for part in encoder.iterencode(document):
+        parts.append(part)
+        if len(parts) >= _PARTS:
+            output.write("".join(parts).encode())
+            parts.clear()
+    parts.append("\n")
+    output.write("".join(parts).encode())
 
 
 def local_name(iri: str) -> str:
