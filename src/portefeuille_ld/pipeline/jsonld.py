@@ -95,7 +95,7 @@ def to_jsonld(graph: Graph, *, prefixes: Mapping[str, str]) -> JsonLd:
         short(iri)
     short = _Compactor({p: candidates[p] for p in sorted(short.used)})
     classes = {o for props in nodes.values() for o in props.get(_TYPE, [])}
-    predicates = {p for props in nodes.values() for p in props if p != _TYPE}
+    predicates = {p for props in nodes.values() for p in props if p is not _TYPE}
     keys = _keys({*map(str, classes), *map(str, predicates)}, set(candidates), short)
     terms = {p: _term(keys[str(p)], p, nodes) for p in sorted(predicates)}
     context = _context(short, terms, {keys[str(c)]: short(str(c)) for c in classes})
@@ -155,17 +155,27 @@ class _Compactor:
 
     prefixes: Mapping[str, str]
     used: set[str] = field(default_factory=set)
+    known: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    """Each IRI already shortened, and the prefix that did it."""
 
     def __call__(self, iri: str) -> str:
+        found = self.known.get(iri)
+        if found is None:
+            found = self.known[iri] = self._shortened(iri)
+        short, prefix = found
+        if prefix is not None:
+            self.used.add(prefix)
+        return short
+
+    def _shortened(self, iri: str) -> tuple[str, str | None]:
         matches = [(len(ns), p) for p, ns in self.prefixes.items() if iri.startswith(ns)]
         if not matches:
-            return iri
+            return iri, None
         length, prefix = max(matches)
         rest = iri[length:]
         if not rest or rest.startswith("//"):
-            return iri
-        self.used.add(prefix)
-        return f"{prefix}:{rest}"
+            return iri, None
+        return f"{prefix}:{rest}", prefix
 
 
 @dataclass(frozen=True)
@@ -200,13 +210,16 @@ class _Term:
 def _nodes(graph: Graph) -> dict[Node, Properties]:
     """The triples grouped by subject (sorted) then predicate, values sorted.
 
+    Each predicate is one object (``rdf:type`` is `_TYPE`, so ``is`` finds it).
     ``"x"^^xsd:string`` is ``"x"`` (RDF 1.1), so both are one value.
     """
     nodes: dict[Node, dict[URIRef, set[Node]]] = {}
+    predicates: dict[URIRef, URIRef] = {_TYPE: _TYPE}
     for s, p, o in graph:
         if not isinstance(p, URIRef):
             raise ValueError(f"the predicate {p!r} is not an IRI")
-        if p == _TYPE and not isinstance(o, URIRef):
+        p = predicates.setdefault(p, p)  # one object per predicate: rdf:type is _TYPE
+        if p is _TYPE and not isinstance(o, URIRef):
             raise ValueError(f"{s} has an rdf:type that is not an IRI: {o!r}")
         if isinstance(o, Literal) and o.datatype == _XSD_STRING:
             o = Literal(str(o))
@@ -225,7 +238,7 @@ def _iris(nodes: Mapping[Node, Properties]) -> set[str]:
     """Every IRI the document or its context may write, rdf:type excepted."""
     found: set[str] = set()
     for subject, props in nodes.items():
-        found.update(str(p) for p in props if p != _TYPE)
+        found.update(str(p) for p in props if p is not _TYPE)
         for node in [subject, *(v for values in props.values() for v in values)]:
             if isinstance(node, Literal):
                 if node.datatype not in _STRING_TYPES:
@@ -313,7 +326,7 @@ def _node(
     types: list[Json] = [keys[str(t)] for t in props.get(_TYPE, [])]
     if types:
         node["type"] = sorted(types, key=str) if multi_typed else types[0]
-    written = sorted(((terms[p], p) for p in props if p != _TYPE), key=lambda item: item[0].key)
+    written = sorted(((terms[p], p) for p in props if p is not _TYPE), key=lambda item: item[0].key)
     for term, predicate in written:
         node[term.key] = _values(term, props[predicate], short)
     return node
