@@ -20,7 +20,7 @@ import io
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Protocol, cast
 
 import pyoxigraph as ox
@@ -33,6 +33,7 @@ from portefeuille_ld.pipeline.longturtle import turtle, write_turtle
 __all__ = [
     "Output",
     "SortedTriples",
+    "Vocabulary",
     "canonical",
     "has_blank_nodes",
     "nquads",
@@ -113,13 +114,25 @@ def triples_of(graph: Graph) -> list[ox.Triple]:
     return list(_oxigraph_triples(graph))
 
 
-def _oxigraph_triples(graph: Graph) -> Iterator[ox.Triple]:
+def _oxigraph_triples(graph: Graph, seen: Vocabulary | None = None) -> Iterator[ox.Triple]:
+    """The triples converted; when given, `seen` gets their IRIs once they are all out."""
     iris: dict[URIRef, ox.NamedNode] = {}
+    predicates: set[Node] = set()
+    datatypes: set[str] = set()
     for s, p, o in graph:
         subject, predicate = _converted(s, iris), _converted(p, iris)
         if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
             raise ValueError(f"not a valid RDF triple: {s!r} {p!r}")
-        yield ox.Triple(subject, predicate, _converted(o, iris))
+        value = _converted(o, iris)
+        if seen is not None:
+            predicates.add(p)
+            if isinstance(value, ox.Literal):
+                datatypes.add(value.datatype.value)
+        yield ox.Triple(subject, predicate, value)
+    if seen is not None:
+        seen.iris.update(str(iri) for iri in iris)
+        seen.iris.update(datatypes)
+        seen.predicates.update(str(p) for p in predicates)
 
 
 def _converted(
@@ -131,6 +144,26 @@ def _converted(
             found = iris[node] = ox.NamedNode(node)
         return found
     return to_oxigraph(node)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The IRIs some triples use (terms and literals' datatypes), and their predicates'."""
+
+    iris: set[str] = field(default_factory=set)
+    predicates: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, triples: Iterable[ox.Triple]) -> Vocabulary:
+        vocabulary = cls()
+        for t in triples:
+            vocabulary.predicates.add(t.predicate.value)
+            for term in (t.subject, t.predicate, t.object):
+                if isinstance(term, ox.NamedNode):
+                    vocabulary.iris.add(term.value)
+                elif isinstance(term, ox.Literal):
+                    vocabulary.iris.add(term.datatype.value)
+        return vocabulary
 
 
 @dataclass(frozen=True)
@@ -148,26 +181,40 @@ class SortedTriples:
     """
 
     lines: tuple[bytes, ...]
+    known: Vocabulary | None = field(default=None, compare=False, repr=False)
+    """Their vocabulary, when it was seen while converting them."""
 
     @classmethod
-    def of(cls, triples: Iterable[ox.Triple]) -> SortedTriples:
+    def of(cls, triples: Iterable[ox.Triple], *, known: Vocabulary | None = None) -> SortedTriples:
         """Serialized a batch at a time: neither all the triples nor all the text at once."""
         lines: set[bytes] = set()
         remaining = iter(triples)
         while batch := list(itertools.islice(remaining, _BATCH)):
             lines.update((ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b"").split(b"\n"))
         lines.discard(b"")
-        return cls(tuple(sorted(lines)))
+        return cls(tuple(sorted(lines)), known)
 
     @classmethod
     def of_graph(cls, graph: Graph) -> SortedTriples:
-        return cls.of(_oxigraph_triples(graph))
+        known = Vocabulary()
+        return cls.of(_oxigraph_triples(graph, known), known=known)
 
     @classmethod
     def union(cls, parts: Sequence[SortedTriples]) -> SortedTriples:
         if len(parts) == 1:
             return parts[0]
-        return cls(tuple(sorted({line for part in parts for line in part.lines})))
+        known = None
+        if all(part.known is not None for part in parts):
+            known = Vocabulary()
+            for part in parts:
+                assert part.known is not None
+                known.iris.update(part.known.iris)
+                known.predicates.update(part.known.predicates)
+        return cls(tuple(sorted({line for part in parts for line in part.lines})), known)
+
+    def vocabulary(self) -> Vocabulary:
+        """The IRIs and predicates of these triples: as seen when converted, else parsed."""
+        return self.known if self.known is not None else Vocabulary.of(self.triples())
 
     def ntriples(self) -> bytes:
         """The N-Triples document: these lines, each ended by a newline."""
@@ -247,15 +294,6 @@ def _used(prefixes: Mapping[str, str], iris: Iterable[str]) -> dict[str, str]:
     return {p: ns for p, ns in sorted(prefixes.items()) if ns in hits}
 
 
-def _add_iris(t: ox.Triple, found: set[str]) -> None:
-    """Add the IRIs of a triple's terms and of its literal's datatype."""
-    for term in (t.subject, t.predicate, t.object):
-        if isinstance(term, ox.NamedNode):
-            found.add(term.value)
-        elif isinstance(term, ox.Literal):
-            found.add(term.datatype.value)
-
-
 def rdf_xml(graph: SortedTriples, *, prefixes: Mapping[str, str]) -> bytes:
     """RDF/XML, one ``rdf:Description`` per subject in sorted order.
 
@@ -267,16 +305,12 @@ def rdf_xml(graph: SortedTriples, *, prefixes: Mapping[str, str]) -> bytes:
 
 
 def write_rdf_xml(graph: SortedTriples, output: Output, *, prefixes: Mapping[str, str]) -> None:
-    """`rdf_xml`, parsed and written a batch at a time: the triples are read twice (the
-    prefixes first), never all held at once."""
-    predicates: set[str] = set()
-    found: set[str] = set()
-    for t in graph.triples():
-        predicates.add(t.predicate.value)
-        _add_iris(t, found)
-    for predicate in predicates:
+    """`rdf_xml`, parsed and written a batch at a time: never all the triples at once."""
+    vocabulary = graph.vocabulary()
+    for predicate in vocabulary.predicates:
         if not _NCNAME.match(re.split(r"[#/]", predicate)[-1]):
             raise ValueError(f"RDF/XML cannot write the predicate <{predicate}>")
+    found = vocabulary.iris
     used = _used(prefixes, found)
     ox.serialize(
         graph.triples(), cast(IO[bytes], output), format=ox.RdfFormat.RDF_XML, prefixes=used
@@ -294,11 +328,10 @@ def trig(graphs: Sequence[tuple[str, SortedTriples]], *, prefixes: Mapping[str, 
 def write_trig(
     graphs: Sequence[tuple[str, SortedTriples]], output: Output, *, prefixes: Mapping[str, str]
 ) -> None:
-    """`trig`, parsed and written a batch at a time (the triples are read twice)."""
+    """`trig`, parsed and written a batch at a time."""
     found = {name for name, _ in graphs}
     for _, part in graphs:
-        for t in part.triples():
-            _add_iris(t, found)
+        found |= part.vocabulary().iris
     used = _used(prefixes, found)
     ox.serialize(_quads(graphs), cast(IO[bytes], output), format=ox.RdfFormat.TRIG, prefixes=used)
 
