@@ -31,7 +31,7 @@ from rdflib import Dataset, Graph, URIRef
 from portefeuille_ld import formats
 from portefeuille_ld.namespaces import PREFIXES
 from portefeuille_ld.pipeline import dumps
-from portefeuille_ld.pipeline.jsonld import dumps as json_bytes, to_jsonld, write_json
+from portefeuille_ld.pipeline.jsonld import Json, dumps as json_bytes, write_jsonld
 from portefeuille_ld.pipeline.manifest import (
     MANIFEST_FILE,
     FileEntry,
@@ -265,6 +265,10 @@ def _write_data_files(union: Graph, graphs: _Graphs, put: Callable[[str, Content
     put(ONTOLOGY_FILE, dumps.turtle(ontology, prefixes=PREFIXES))
     put(SHAPES_FILE, dumps.turtle(shapes, prefixes=PREFIXES))
     put("portefeuille.ttl", partial(dumps.write_turtle, union, prefixes=PREFIXES))
-    jsonld = to_jsonld(union, prefixes=PREFIXES)
-    put("portefeuille.jsonld", partial(write_json, jsonld.document))
-    put(CONTEXT_FILE, json_bytes({"@context": jsonld.context}))
+    contexts: list[dict[str, Json]] = []
+
+    def jsonld(output: dumps.Output) -> None:
+        contexts.append(write_jsonld(union, output, prefixes=PREFIXES))
+
+    put("portefeuille.jsonld", jsonld)
+    put(CONTEXT_FILE, json_bytes({"@context": contexts[0]}))

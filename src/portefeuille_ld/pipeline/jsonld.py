@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal as Choice, Protocol, TypeAlias
 
@@ -40,7 +40,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-__all__ = ["Json", "JsonLd", "dumps", "local_name", "to_jsonld", "write_json"]
+__all__ = ["Json", "JsonLd", "dumps", "local_name", "to_jsonld", "write_jsonld"]
 
 Json: TypeAlias = "str | int | bool | list[Json] | dict[str, Json]"
 """A JSON value (these documents never need null or floats)."""
@@ -67,8 +67,8 @@ _TYPE, _XSD_STRING, _XSD_BOOLEAN = RDF.type, XSD.string, XSD.boolean
 """Looked up once: a namespace's attribute access costs a method call each time."""
 
 
-_PARTS = 65_536
-"""Pieces of JSON text gathered before each write."""
+_PARTS = 4_096
+"""Pieces of JSON text (nodes and separators) gathered before each write."""
 
 
 class _Output(Protocol):
@@ -88,22 +88,81 @@ def to_jsonld(graph: Graph, *, prefixes: Mapping[str, str]) -> JsonLd:
 
     Only the prefixes the document or its context uses appear in the context.
     """
-    nodes = _nodes(graph)
-    candidates = {p: ns for p, ns in sorted(prefixes.items()) if ns.endswith(_GEN_DELIMS)}
-    short = _Compactor(candidates)
-    for iri in sorted(_iris(nodes)):
-        short(iri)
-    short = _Compactor({p: candidates[p] for p in sorted(short.used)})
-    classes = {o for props in nodes.values() for o in props.get(_TYPE, [])}
-    predicates = {p for props in nodes.values() for p in props if p is not _TYPE}
-    keys = _keys({*map(str, classes), *map(str, predicates)}, set(candidates), short)
-    terms = {p: _term(keys[str(p)], p, nodes) for p in sorted(predicates)}
-    context = _context(short, terms, {keys[str(c)]: short(str(c)) for c in classes})
-    multi_typed = any(len(props.get(_TYPE, [])) > 1 for props in nodes.values())
-    graph_nodes: list[Json] = [
-        _node(s, props, terms, keys, short, multi_typed=multi_typed) for s, props in nodes.items()
-    ]
+    compaction = _Compaction.of(graph, prefixes)
+    graph_nodes: list[Json] = list(compaction.graph_nodes())
+    context = compaction.context
     return JsonLd(context, {"@context": context, "@graph": graph_nodes})
+
+
+def write_jsonld(graph: Graph, output: _Output, *, prefixes: Mapping[str, str]) -> dict[str, Json]:
+    """``dumps(to_jsonld(graph).document)`` written a node at a time; returns the context.
+
+    Each node is let go once written. ``json`` escapes every newline inside a string, so
+    a value encoded alone is the same text as within the document, once its lines are
+    indented as deep as it sits there.
+
+    >>> import io
+    >>> from rdflib import Graph, Literal, URIRef
+    >>> g = Graph()
+    >>> _ = g.add((URIRef("https://e.org/a"), URIRef("https://e.org/o#p"), Literal("x\\ny")))
+    >>> output = io.BytesIO()
+    >>> context = write_jsonld(g, output, prefixes={})
+    >>> output.getvalue() == dumps(to_jsonld(g, prefixes={}).document)
+    True
+    """
+    compaction = _Compaction.of(graph, prefixes)
+    context = compaction.context
+    parts = ['{\n  "@context": ', _indented(context, 1), ',\n  "@graph": [']
+    separator = "\n    "
+    for node in compaction.graph_nodes(release=True):
+        parts += [separator, _indented(node, 2)]
+        separator = ",\n    "
+        if len(parts) >= _PARTS:
+            output.write("".join(parts).encode())
+            parts.clear()
+    parts.append("]\n}\n" if separator == "\n    " else "\n  ]\n}\n")
+    output.write("".join(parts).encode())
+    return context
+
+
+def _indented(value: Json, depth: int) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * depth)
+
+
+@dataclass
+class _Compaction:
+    """The graph's triples by node, and how to write them: context, keys, terms."""
+
+    nodes: dict[Node, Properties]
+    short: _Compactor
+    keys: dict[str, str]
+    terms: dict[URIRef, _Term]
+    context: dict[str, Json]
+    multi_typed: bool
+
+    @classmethod
+    def of(cls, graph: Graph, prefixes: Mapping[str, str]) -> _Compaction:
+        nodes = _nodes(graph)
+        candidates = {p: ns for p, ns in sorted(prefixes.items()) if ns.endswith(_GEN_DELIMS)}
+        short = _Compactor(candidates)
+        for iri in sorted(_iris(nodes)):
+            short(iri)
+        short = _Compactor({p: candidates[p] for p in sorted(short.used)})
+        classes = {o for props in nodes.values() for o in props.get(_TYPE, [])}
+        predicates = {p for props in nodes.values() for p in props if p is not _TYPE}
+        keys = _keys({*map(str, classes), *map(str, predicates)}, set(candidates), short)
+        terms = {p: _term(keys[str(p)], p, nodes) for p in sorted(predicates)}
+        context = _context(short, terms, {keys[str(c)]: short(str(c)) for c in classes})
+        multi_typed = any(len(props.get(_TYPE, [])) > 1 for props in nodes.values())
+        return cls(nodes, short, keys, terms, context, multi_typed)
+
+    def graph_nodes(self, *, release: bool = False) -> Iterator[dict[str, Json]]:
+        """Each node's JSON object, in order; `release` forgets each node once given."""
+        for subject in list(self.nodes):
+            props = self.nodes.pop(subject) if release else self.nodes[subject]
+            yield _node(
+                subject, props, self.terms, self.keys, self.short, multi_typed=self.multi_typed
+            )
 
 
 def dumps(document: Mapping[str, Json]) -> bytes:
@@ -113,26 +172,6 @@ def dumps(document: Mapping[str, Json]) -> bytes:
     b'{\\n  "title": "\\xc3\\x89lan"\\n}\\n'
     """
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
-
-
-def write_json(document: Mapping[str, Json], output: _Output) -> None:
-    """`dumps`, written a part at a time: neither the whole text nor all its pieces at once.
-
-    >>> import io
-    >>> output = io.BytesIO()
-    >>> write_json({"title": "Élan", "n": [1, True]}, output)
-    >>> output.getvalue() == dumps({"title": "Élan", "n": [1, True]})
-    True
-    """
-    encoder = json.JSONEncoder(ensure_ascii=False, indent=2)
-    parts: list[str] = []
-    for part in encoder.iterencode(document):
-        parts.append(part)
-        if len(parts) >= _PARTS:
-            output.write("".join(parts).encode())
-            parts.clear()
-    parts.append("\n")
-    output.write("".join(parts).encode())
 
 
 def local_name(iri: str) -> str:
