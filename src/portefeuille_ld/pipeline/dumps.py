@@ -2,7 +2,9 @@
 
 Blank nodes get canonical labels first (`canonical`). Line formats are written by
 pyoxigraph and byte-sorted; RDF/XML and TriG are written by pyoxigraph from triples in
-that sorted order; Turtle is rdflib's ``longturtle`` with object lists in a total order.
+that sorted order; Turtle is rdflib's ``longturtle`` with object lists in a total order
+(`longturtle`). The ``write_*`` functions write into an `Output` a part at a time, so
+a large dump is never held whole; the others return the same bytes.
 
 >>> import pyoxigraph as ox
 >>> s, p = ox.NamedNode("https://e.org/s"), ox.NamedNode("https://e.org/p")
