@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph as ox
 import pytest
+from rdflib import BNode, Graph, Literal, URIRef
 
 from portefeuille_ld.pipeline import dumps
 
@@ -69,3 +72,14 @@ def test_empty_graphs_give_empty_dumps() -> None:
     empty = dumps.SortedTriples.of([])
     assert empty.ntriples() == b""
     assert dumps.nquads([(G1, empty)]) == b""
+
+
+def test_vocabulary_seen_while_converting_is_the_one_parsed_back() -> None:
+    graph = Graph().parse(Path(__file__).parents[1] / "golden" / "portefeuille.nt")
+    graph.add((BNode("b"), URIRef("https://e.org/p"), Literal("x", lang="fr")))
+    graph.add((URIRef("https://e.org/s"), URIRef("https://e.org/q"), Literal("plain")))
+    part = dumps.SortedTriples.of_graph(graph)
+    assert part.known is not None
+    assert part.known == dumps.Vocabulary.of(part.triples())
+    union = dumps.SortedTriples.union([part, dumps.SortedTriples.of_graph(Graph())])
+    assert union.vocabulary() == dumps.Vocabulary.of(union.triples())

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import warnings
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -10,7 +12,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from portefeuille_ld.namespaces import DCTERMS, PF, PREFIXES, RDF, XSD
-from portefeuille_ld.pipeline.jsonld import dumps, to_jsonld
+from portefeuille_ld.pipeline.jsonld import dumps, to_jsonld, write_jsonld
+
+GOLDEN = Path(__file__).parents[1] / "golden"
 
 S = URIRef("https://w3id.org/portefeuille-qc/id/projet/a")
 T = URIRef("https://w3id.org/portefeuille-qc/id/projet/b")
@@ -97,3 +101,18 @@ def test_only_used_prefixes_are_declared() -> None:
         "pf": PREFIXES["pf"],
         "type": "@type",
     }
+
+
+@pytest.mark.parametrize(
+    "graph",
+    [
+        pytest.param(Graph().parse(GOLDEN / "portefeuille.nt"), id="golden-data"),
+        pytest.param(Graph(), id="empty"),
+    ],
+)
+def test_written_a_node_at_a_time_as_at_once(graph: Graph) -> None:
+    output = io.BytesIO()
+    context = write_jsonld(graph, output, prefixes=PREFIXES)
+    jsonld = to_jsonld(graph, prefixes=PREFIXES)
+    assert output.getvalue() == dumps(jsonld.document)
+    assert context == jsonld.context

@@ -17,18 +17,21 @@ canonical labels.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
 from rdflib import Dataset, Graph, URIRef
 
 from portefeuille_ld import formats
 from portefeuille_ld.namespaces import PREFIXES
 from portefeuille_ld.pipeline import dumps
-from portefeuille_ld.pipeline.jsonld import dumps as json_bytes, to_jsonld
+from portefeuille_ld.pipeline.jsonld import Json, dumps as json_bytes, write_jsonld
 from portefeuille_ld.pipeline.manifest import (
     MANIFEST_FILE,
     FileEntry,
@@ -82,6 +85,29 @@ def media_type(name: str) -> str:
     if known is not None:
         return known.media_type
     return _OTHER_MEDIA_TYPES.get(extension, "application/octet-stream")
+
+
+Content = bytes | Callable[[dumps.Output], None]
+"""A file's bytes, or what writes them into an output a part at a time (no two large
+dumps in memory, nor one whole)."""
+
+
+class _HashedFile:
+    """A file being written, its size and SHA-256 counted as it goes."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file = file
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes, /) -> int:
+        self.file.write(data)
+        self.sha256.update(data)
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self.file.flush()
 
 
 @dataclass(frozen=True)
@@ -168,10 +194,16 @@ def write_artifacts(
     graphs = _graphs(dataset, data_graphs, ontology_graph, shapes_graph)
     entries: dict[str, FileEntry] = {}
 
-    def put(name: str, content: bytes) -> None:
-        """Write a file at once and keep only its entry: no two large dumps in memory."""
-        (directory / name).write_bytes(content)
-        entries[name] = FileEntry.of_bytes(name, media_type(name), content)
+    def put(name: str, content: Content) -> None:
+        """Write a file, at once or a part at a time, and keep only its entry."""
+        if isinstance(content, bytes):
+            (directory / name).write_bytes(content)
+            entries[name] = FileEntry.of_bytes(name, media_type(name), content)
+            return
+        with (directory / name).open("wb") as file:
+            hashed = _HashedFile(file)
+            content(hashed)
+        entries[name] = FileEntry(name, media_type(name), hashed.size, hashed.sha256.hexdigest())
 
     union = _union(list(graphs.data.values()))
     _write_data_files(union, graphs, put)
@@ -209,28 +241,34 @@ def _union(data: Sequence[Graph]) -> Graph:
     return union
 
 
-def _write_data_files(union: Graph, graphs: _Graphs, put: Callable[[str, bytes], None]) -> None:
+def _write_data_files(union: Graph, graphs: _Graphs, put: Callable[[str, Content], None]) -> None:
     """Every dump, the JSON-LD context, the ontology and the shapes.
 
     Each graph is turned into sorted N-Triples lines once (`dumps.SortedTriples`); the
-    N-Triples, N-Quads, RDF/XML and TriG dumps are all made from those lines.
+    N-Triples, N-Quads, RDF/XML and TriG dumps are all made from those lines, each
+    written a part at a time. The data graphs have no blank nodes (`_graphs`): they
+    need no canonical labels.
     """
-    canonical = {iri: dumps.canonical(g, salt=iri) for iri, g in graphs.data.items()}
+    canonical = dict(graphs.data)
     ontology = dumps.canonical(graphs.ontology, salt=_iri(graphs.ontology))
     shapes = dumps.canonical(graphs.shapes, salt=_iri(graphs.shapes))
     canonical.update({_iri(ontology): ontology, _iri(shapes): shapes})
     named = [(iri, dumps.SortedTriples.of_graph(canonical[iri])) for iri in sorted(canonical)]
     lines = dict(named)
     data = dumps.SortedTriples.union([lines[iri] for iri in graphs.data])
-    put("portefeuille.nt", data.ntriples())
-    put("portefeuille.rdf", dumps.rdf_xml(data, prefixes=PREFIXES))
+    put("portefeuille.nt", data.write_ntriples)
+    put("portefeuille.rdf", partial(dumps.write_rdf_xml, data, prefixes=PREFIXES))
     del data
-    put("portefeuille.nq", dumps.nquads(named))
-    put("portefeuille.trig", dumps.trig(named, prefixes=PREFIXES))
+    put("portefeuille.nq", partial(dumps.write_nquads, named))
+    put("portefeuille.trig", partial(dumps.write_trig, named, prefixes=PREFIXES))
     del named, lines
     put(ONTOLOGY_FILE, dumps.turtle(ontology, prefixes=PREFIXES))
     put(SHAPES_FILE, dumps.turtle(shapes, prefixes=PREFIXES))
-    put("portefeuille.ttl", dumps.turtle(union, prefixes=PREFIXES))
-    jsonld = to_jsonld(union, prefixes=PREFIXES)
-    put("portefeuille.jsonld", json_bytes(jsonld.document))
-    put(CONTEXT_FILE, json_bytes({"@context": jsonld.context}))
+    put("portefeuille.ttl", partial(dumps.write_turtle, union, prefixes=PREFIXES))
+    contexts: list[dict[str, Json]] = []
+
+    def jsonld(output: dumps.Output) -> None:
+        contexts.append(write_jsonld(union, output, prefixes=PREFIXES))
+
+    put("portefeuille.jsonld", jsonld)
+    put(CONTEXT_FILE, json_bytes({"@context": contexts[0]}))

@@ -2,7 +2,9 @@
 
 Blank nodes get canonical labels first (`canonical`). Line formats are written by
 pyoxigraph and byte-sorted; RDF/XML and TriG are written by pyoxigraph from triples in
-that sorted order; Turtle is rdflib's ``longturtle`` with object lists in a total order.
+that sorted order; Turtle is rdflib's ``longturtle`` with object lists in a total order
+(`longturtle`). The ``write_*`` functions write into an `Output` a part at a time, so
+a large dump is never held whole; the others return the same bytes.
 
 >>> import pyoxigraph as ox
 >>> s, p = ox.NamedNode("https://e.org/s"), ox.NamedNode("https://e.org/p")
@@ -20,16 +22,20 @@ import io
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import IO, Protocol, cast
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.plugins.serializers.longturtle import LongTurtleSerializer
 from rdflib.term import Node
 
+from portefeuille_ld.pipeline.longturtle import turtle, write_turtle
+
 __all__ = [
+    "Output",
     "SortedTriples",
+    "Vocabulary",
     "canonical",
     "has_blank_nodes",
     "nquads",
@@ -39,11 +45,23 @@ __all__ = [
     "trig",
     "triples_of",
     "turtle",
+    "write_nquads",
+    "write_rdf_xml",
+    "write_trig",
+    "write_turtle",
 ]
 
 _BATCH = 65_536
 """Triples serialized at a time when writing a graph's lines."""
 _NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+class Output(Protocol):
+    """Where a dump is written a part at a time (a file, `io.BytesIO`, a hashing writer)."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+    def flush(self) -> None: ...
 
 
 def has_blank_nodes(graph: Graph) -> bool:
@@ -98,13 +116,25 @@ def triples_of(graph: Graph) -> list[ox.Triple]:
     return list(_oxigraph_triples(graph))
 
 
-def _oxigraph_triples(graph: Graph) -> Iterator[ox.Triple]:
+def _oxigraph_triples(graph: Graph, seen: Vocabulary | None = None) -> Iterator[ox.Triple]:
+    """The triples converted; when given, `seen` gets their IRIs once they are all out."""
     iris: dict[URIRef, ox.NamedNode] = {}
+    predicates: set[Node] = set()
+    datatypes: set[str] = set()
     for s, p, o in graph:
         subject, predicate = _converted(s, iris), _converted(p, iris)
         if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
             raise ValueError(f"not a valid RDF triple: {s!r} {p!r}")
-        yield ox.Triple(subject, predicate, _converted(o, iris))
+        value = _converted(o, iris)
+        if seen is not None:
+            predicates.add(p)
+            if isinstance(value, ox.Literal):
+                datatypes.add(value.datatype.value)
+        yield ox.Triple(subject, predicate, value)
+    if seen is not None:
+        seen.iris.update(str(iri) for iri in iris)
+        seen.iris.update(datatypes)
+        seen.predicates.update(str(p) for p in predicates)
 
 
 def _converted(
@@ -116,6 +146,26 @@ def _converted(
             found = iris[node] = ox.NamedNode(node)
         return found
     return to_oxigraph(node)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The IRIs some triples use (terms and literals' datatypes), and their predicates'."""
+
+    iris: set[str] = field(default_factory=set)
+    predicates: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, triples: Iterable[ox.Triple]) -> Vocabulary:
+        vocabulary = cls()
+        for t in triples:
+            vocabulary.predicates.add(t.predicate.value)
+            for term in (t.subject, t.predicate, t.object):
+                if isinstance(term, ox.NamedNode):
+                    vocabulary.iris.add(term.value)
+                elif isinstance(term, ox.Literal):
+                    vocabulary.iris.add(term.datatype.value)
+        return vocabulary
 
 
 @dataclass(frozen=True)
@@ -133,39 +183,65 @@ class SortedTriples:
     """
 
     lines: tuple[bytes, ...]
+    known: Vocabulary | None = field(default=None, compare=False, repr=False)
+    """Their vocabulary, when it was seen while converting them."""
 
     @classmethod
-    def of(cls, triples: Iterable[ox.Triple]) -> SortedTriples:
+    def of(cls, triples: Iterable[ox.Triple], *, known: Vocabulary | None = None) -> SortedTriples:
         """Serialized a batch at a time: neither all the triples nor all the text at once."""
         lines: set[bytes] = set()
         remaining = iter(triples)
         while batch := list(itertools.islice(remaining, _BATCH)):
             lines.update((ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b"").split(b"\n"))
         lines.discard(b"")
-        return cls(tuple(sorted(lines)))
+        return cls(tuple(sorted(lines)), known)
 
     @classmethod
     def of_graph(cls, graph: Graph) -> SortedTriples:
-        return cls.of(_oxigraph_triples(graph))
+        known = Vocabulary()
+        return cls.of(_oxigraph_triples(graph, known), known=known)
 
     @classmethod
     def union(cls, parts: Sequence[SortedTriples]) -> SortedTriples:
         if len(parts) == 1:
             return parts[0]
-        return cls(tuple(sorted({line for part in parts for line in part.lines})))
+        known = None
+        if all(part.known is not None for part in parts):
+            known = Vocabulary()
+            for part in parts:
+                assert part.known is not None
+                known.iris.update(part.known.iris)
+                known.predicates.update(part.known.predicates)
+        return cls(tuple(sorted({line for part in parts for line in part.lines})), known)
+
+    def vocabulary(self) -> Vocabulary:
+        """The IRIs and predicates of these triples: as seen when converted, else parsed."""
+        return self.known if self.known is not None else Vocabulary.of(self.triples())
 
     def ntriples(self) -> bytes:
         """The N-Triples document: these lines, each ended by a newline."""
         return _joined(self.lines)
 
+    def write_ntriples(self, output: Output) -> None:
+        """`ntriples`, written a batch of lines at a time: never the whole text at once."""
+        _write_lines(self.lines, output)
+
     def triples(self) -> Iterator[ox.Triple]:
-        """The triples again, in this order."""
-        for quad in ox.parse(self.ntriples(), ox.RdfFormat.N_TRIPLES):
-            yield quad.triple
+        """The triples again, in this order, parsed a batch of lines at a time."""
+        for start in range(0, len(self.lines), _BATCH):
+            batch = _joined(self.lines[start : start + _BATCH])
+            for quad in ox.parse(batch, ox.RdfFormat.N_TRIPLES):
+                yield quad.triple
 
 
 def _joined(lines: Sequence[bytes]) -> bytes:
     return b"\n".join(lines) + b"\n" if lines else b""
+
+
+def _write_lines(lines: Iterable[bytes], output: Output) -> None:
+    remaining = iter(lines)
+    while batch := list(itertools.islice(remaining, _BATCH)):
+        output.write(_joined(batch))
 
 
 def ntriples(triples: Iterable[ox.Triple]) -> bytes:
@@ -186,12 +262,31 @@ def nquads(graphs: Sequence[tuple[str, SortedTriples]]) -> bytes:
     >>> print(nquads([("https://e.org/g", one)]).decode(), end="")
     <https://e.org/s> <https://e.org/p> "a" <https://e.org/g> .
     """
-    named = []
-    for name, part in graphs:
-        suffix = str(ox.NamedNode(name)).encode() + b" ."
-        named.append([line[:-1] + suffix for line in part.lines])
-    lines = list(heapq.merge(*named))
-    return _joined([line for i, line in enumerate(lines) if i == 0 or line != lines[i - 1]])
+    output = io.BytesIO()
+    write_nquads(graphs, output)
+    return output.getvalue()
+
+
+def write_nquads(graphs: Sequence[tuple[str, SortedTriples]], output: Output) -> None:
+    """`nquads`, written a batch of lines at a time (see `nquads` for the order)."""
+    named = [_with_graph(name, part.lines) for name, part in graphs]
+    _write_lines(_distinct(heapq.merge(*named)), output)
+
+
+def _with_graph(name: str, lines: Iterable[bytes]) -> Iterator[bytes]:
+    """N-Triples lines as N-Quads lines in the graph `name`."""
+    suffix = str(ox.NamedNode(name)).encode() + b" ."
+    for line in lines:
+        yield line[:-1] + suffix
+
+
+def _distinct(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """Sorted lines without the repeats."""
+    previous = None
+    for line in lines:
+        if line != previous:
+            yield line
+        previous = line
 
 
 def _used(prefixes: Mapping[str, str], iris: Iterable[str]) -> dict[str, str]:
@@ -201,109 +296,50 @@ def _used(prefixes: Mapping[str, str], iris: Iterable[str]) -> dict[str, str]:
     return {p: ns for p, ns in sorted(prefixes.items()) if ns in hits}
 
 
-def _iris(triples: Iterable[ox.Triple]) -> set[str]:
-    found: set[str] = set()
-    for t in triples:
-        for term in (t.subject, t.predicate, t.object):
-            if isinstance(term, ox.NamedNode):
-                found.add(term.value)
-            elif isinstance(term, ox.Literal):
-                found.add(term.datatype.value)
-    return found
-
-
 def rdf_xml(graph: SortedTriples, *, prefixes: Mapping[str, str]) -> bytes:
     """RDF/XML, one ``rdf:Description`` per subject in sorted order.
 
     :raises ValueError: if a predicate cannot be an XML element name.
     """
-    ordered = list(graph.triples())
-    for predicate in {t.predicate.value for t in ordered}:
+    output = io.BytesIO()
+    write_rdf_xml(graph, output, prefixes=prefixes)
+    return output.getvalue()
+
+
+def write_rdf_xml(graph: SortedTriples, output: Output, *, prefixes: Mapping[str, str]) -> None:
+    """`rdf_xml`, parsed and written a batch at a time: never all the triples at once."""
+    vocabulary = graph.vocabulary()
+    for predicate in vocabulary.predicates:
         if not _NCNAME.match(re.split(r"[#/]", predicate)[-1]):
             raise ValueError(f"RDF/XML cannot write the predicate <{predicate}>")
-    used = _used(prefixes, _iris(ordered))
-    return (ox.serialize(ordered, format=ox.RdfFormat.RDF_XML, prefixes=used) or b"") + b"\n"
+    found = vocabulary.iris
+    used = _used(prefixes, found)
+    ox.serialize(
+        graph.triples(), cast(IO[bytes], output), format=ox.RdfFormat.RDF_XML, prefixes=used
+    )
+    output.write(b"\n")
 
 
 def trig(graphs: Sequence[tuple[str, SortedTriples]], *, prefixes: Mapping[str, str]) -> bytes:
     """TriG: one block per named graph, in the given order, triples sorted within each."""
-    quads: list[ox.Quad] = []
+    output = io.BytesIO()
+    write_trig(graphs, output, prefixes=prefixes)
+    return output.getvalue()
+
+
+def write_trig(
+    graphs: Sequence[tuple[str, SortedTriples]], output: Output, *, prefixes: Mapping[str, str]
+) -> None:
+    """`trig`, parsed and written a batch at a time."""
+    found = {name for name, _ in graphs}
+    for _, part in graphs:
+        found |= part.vocabulary().iris
+    used = _used(prefixes, found)
+    ox.serialize(_quads(graphs), cast(IO[bytes], output), format=ox.RdfFormat.TRIG, prefixes=used)
+
+
+def _quads(graphs: Sequence[tuple[str, SortedTriples]]) -> Iterator[ox.Quad]:
     for name, part in graphs:
         graph = ox.NamedNode(name)
-        quads.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in part.triples())
-    used = _used(prefixes, _iris(q.triple for q in quads) | {name for name, _ in graphs})
-    return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=used) or b""
-
-
-class _SortedLongTurtle(LongTurtleSerializer):
-    """``longturtle`` with subjects in IRI order and object lists in a total order.
-
-    rdflib sorts objects by value, and literals of equal value but different datatypes
-    (``5`` and ``"5"^^xsd:positiveInteger``) compare neither way: their order would then
-    follow the store's set iteration, which changes with the hash seed. It also puts the
-    subjects nobody refers to first; sorting them by IRI groups them by kind instead.
-
-    rdflib computes each IRI's prefixed name again at every use, and caches neither the
-    IRIs without a prefix (most subjects and objects) nor the escaping: `get_pname` is
-    memoized. That is exact because `turtle` binds a prefix for every predicate before
-    writing (objects and datatypes never get a generated one), so the answer for an IRI
-    cannot change while the serializer runs.
-    """
-
-    def __init__(self, store: Graph) -> None:
-        super().__init__(store)  # type: ignore[no-untyped-call]
-        self._pnames: dict[tuple[Node, bool], str | None] = {}
-
-    def get_pname(self, uri: Node, gen_prefix: bool = True) -> str | None:
-        key = (uri, gen_prefix)
-        try:
-            return self._pnames[key]
-        except KeyError:
-            pname: str | None = super().get_pname(uri, gen_prefix)  # type: ignore[no-untyped-call]
-            self._pnames[key] = pname
-            return pname
-
-    def orderSubjects(self) -> list[Node]:
-        subjects: list[Node] = super().orderSubjects()  # also marks the top-level classes
-
-        def key(subject: Node) -> tuple[bool, int, str]:
-            blank = isinstance(subject, BNode)
-            return (blank, self._references[subject] if blank else 0, str(subject))
-
-        return sorted(subjects, key=key)
-
-    def sortProperties(self, properties: Mapping[Node, list[Node]]) -> list[Node]:
-        for objects in properties.values():
-            objects.sort(key=_node_key)
-        head = [p for p in self.predicateOrder if p in properties]
-        return head + sorted((p for p in properties if p not in head), key=_node_key)
-
-
-def _node_key(node: Node) -> tuple[int, str, str, str]:
-    if isinstance(node, Literal):
-        return (2, str(node), str(node.datatype or ""), node.language or "")
-    return (0 if isinstance(node, URIRef) else 1, str(node), "", "")
-
-
-def turtle(graph: Graph, *, prefixes: Mapping[str, str]) -> bytes:
-    """Readable Turtle (``longturtle``): only the prefixes it uses, subjects sorted.
-
-    Blank nodes should be `canonical` first. Predicates outside `prefixes` get
-    ``ns1``, ``ns2``… in the order of their IRIs.
-    """
-    out = Graph(store="SimpleMemory", bind_namespaces="none")
-    for prefix, namespace in sorted(prefixes.items()):
-        out.bind(prefix, namespace)
-    predicates: set[Node] = set()
-    for triple in graph:
-        out.add(triple)
-        predicates.add(triple[1])
-    # Every prefix is bound here, in IRI order, before writing (see _SortedLongTurtle).
-    for predicate in sorted(p for p in predicates if isinstance(p, URIRef)):
-        try:
-            out.namespace_manager.compute_qname(predicate, generate=True)
-        except ValueError:
-            continue  # no namespace to split off: written as a full IRI
-    stream = io.BytesIO()
-    _SortedLongTurtle(out).serialize(stream)
-    return stream.getvalue().strip() + b"\n"
+        for t in part.triples():
+            yield ox.Quad(t.subject, t.predicate, t.object, graph)

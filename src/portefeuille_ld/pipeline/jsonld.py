@@ -32,15 +32,15 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal as Choice, TypeAlias
+from typing import Literal as Choice, Protocol, TypeAlias
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-__all__ = ["Json", "JsonLd", "dumps", "local_name", "to_jsonld"]
+__all__ = ["Json", "JsonLd", "dumps", "local_name", "to_jsonld", "write_jsonld"]
 
 Json: TypeAlias = "str | int | bool | list[Json] | dict[str, Json]"
 """A JSON value (these documents never need null or floats)."""
@@ -67,6 +67,14 @@ _TYPE, _XSD_STRING, _XSD_BOOLEAN = RDF.type, XSD.string, XSD.boolean
 """Looked up once: a namespace's attribute access costs a method call each time."""
 
 
+_PARTS = 4_096
+"""Pieces of JSON text (nodes and separators) gathered before each write."""
+
+
+class _Output(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
 @dataclass(frozen=True)
 class JsonLd:
     """A graph as JSON-LD: the generated ``@context`` object and the document embedding it."""
@@ -80,22 +88,81 @@ def to_jsonld(graph: Graph, *, prefixes: Mapping[str, str]) -> JsonLd:
 
     Only the prefixes the document or its context uses appear in the context.
     """
-    nodes = _nodes(graph)
-    candidates = {p: ns for p, ns in sorted(prefixes.items()) if ns.endswith(_GEN_DELIMS)}
-    short = _Compactor(candidates)
-    for iri in sorted(_iris(nodes)):
-        short(iri)
-    short = _Compactor({p: candidates[p] for p in sorted(short.used)})
-    classes = {o for props in nodes.values() for o in props.get(_TYPE, [])}
-    predicates = {p for props in nodes.values() for p in props if p != _TYPE}
-    keys = _keys({*map(str, classes), *map(str, predicates)}, set(candidates), short)
-    terms = {p: _term(keys[str(p)], p, nodes) for p in sorted(predicates)}
-    context = _context(short, terms, {keys[str(c)]: short(str(c)) for c in classes})
-    multi_typed = any(len(props.get(_TYPE, [])) > 1 for props in nodes.values())
-    graph_nodes: list[Json] = [
-        _node(s, props, terms, keys, short, multi_typed=multi_typed) for s, props in nodes.items()
-    ]
+    compaction = _Compaction.of(graph, prefixes)
+    graph_nodes: list[Json] = list(compaction.graph_nodes())
+    context = compaction.context
     return JsonLd(context, {"@context": context, "@graph": graph_nodes})
+
+
+def write_jsonld(graph: Graph, output: _Output, *, prefixes: Mapping[str, str]) -> dict[str, Json]:
+    """``dumps(to_jsonld(graph).document)`` written a node at a time; returns the context.
+
+    Each node is let go once written. ``json`` escapes every newline inside a string, so
+    a value encoded alone is the same text as within the document, once its lines are
+    indented as deep as it sits there.
+
+    >>> import io
+    >>> from rdflib import Graph, Literal, URIRef
+    >>> g = Graph()
+    >>> _ = g.add((URIRef("https://e.org/a"), URIRef("https://e.org/o#p"), Literal("x\\ny")))
+    >>> output = io.BytesIO()
+    >>> context = write_jsonld(g, output, prefixes={})
+    >>> output.getvalue() == dumps(to_jsonld(g, prefixes={}).document)
+    True
+    """
+    compaction = _Compaction.of(graph, prefixes)
+    context = compaction.context
+    parts = ['{\n  "@context": ', _indented(context, 1), ',\n  "@graph": [']
+    separator = "\n    "
+    for node in compaction.graph_nodes(release=True):
+        parts += [separator, _indented(node, 2)]
+        separator = ",\n    "
+        if len(parts) >= _PARTS:
+            output.write("".join(parts).encode())
+            parts.clear()
+    parts.append("]\n}\n" if separator == "\n    " else "\n  ]\n}\n")
+    output.write("".join(parts).encode())
+    return context
+
+
+def _indented(value: Json, depth: int) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * depth)
+
+
+@dataclass
+class _Compaction:
+    """The graph's triples by node, and how to write them: context, keys, terms."""
+
+    nodes: dict[Node, Properties]
+    short: _Compactor
+    keys: dict[str, str]
+    terms: dict[URIRef, _Term]
+    context: dict[str, Json]
+    multi_typed: bool
+
+    @classmethod
+    def of(cls, graph: Graph, prefixes: Mapping[str, str]) -> _Compaction:
+        nodes = _nodes(graph)
+        candidates = {p: ns for p, ns in sorted(prefixes.items()) if ns.endswith(_GEN_DELIMS)}
+        short = _Compactor(candidates)
+        for iri in sorted(_iris(nodes)):
+            short(iri)
+        short = _Compactor({p: candidates[p] for p in sorted(short.used)})
+        classes = {o for props in nodes.values() for o in props.get(_TYPE, [])}
+        predicates = {p for props in nodes.values() for p in props if p is not _TYPE}
+        keys = _keys({*map(str, classes), *map(str, predicates)}, set(candidates), short)
+        terms = {p: _term(keys[str(p)], p, nodes) for p in sorted(predicates)}
+        context = _context(short, terms, {keys[str(c)]: short(str(c)) for c in classes})
+        multi_typed = any(len(props.get(_TYPE, [])) > 1 for props in nodes.values())
+        return cls(nodes, short, keys, terms, context, multi_typed)
+
+    def graph_nodes(self, *, release: bool = False) -> Iterator[dict[str, Json]]:
+        """Each node's JSON object, in order; `release` forgets each node once given."""
+        for subject in list(self.nodes):
+            props = self.nodes.pop(subject) if release else self.nodes[subject]
+            yield _node(
+                subject, props, self.terms, self.keys, self.short, multi_typed=self.multi_typed
+            )
 
 
 def dumps(document: Mapping[str, Json]) -> bytes:
@@ -127,17 +194,27 @@ class _Compactor:
 
     prefixes: Mapping[str, str]
     used: set[str] = field(default_factory=set)
+    known: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    """Each IRI already shortened, and the prefix that did it."""
 
     def __call__(self, iri: str) -> str:
+        found = self.known.get(iri)
+        if found is None:
+            found = self.known[iri] = self._shortened(iri)
+        short, prefix = found
+        if prefix is not None:
+            self.used.add(prefix)
+        return short
+
+    def _shortened(self, iri: str) -> tuple[str, str | None]:
         matches = [(len(ns), p) for p, ns in self.prefixes.items() if iri.startswith(ns)]
         if not matches:
-            return iri
+            return iri, None
         length, prefix = max(matches)
         rest = iri[length:]
         if not rest or rest.startswith("//"):
-            return iri
-        self.used.add(prefix)
-        return f"{prefix}:{rest}"
+            return iri, None
+        return f"{prefix}:{rest}", prefix
 
 
 @dataclass(frozen=True)
@@ -172,13 +249,16 @@ class _Term:
 def _nodes(graph: Graph) -> dict[Node, Properties]:
     """The triples grouped by subject (sorted) then predicate, values sorted.
 
+    Each predicate is one object (``rdf:type`` is `_TYPE`, so ``is`` finds it).
     ``"x"^^xsd:string`` is ``"x"`` (RDF 1.1), so both are one value.
     """
     nodes: dict[Node, dict[URIRef, set[Node]]] = {}
+    predicates: dict[URIRef, URIRef] = {_TYPE: _TYPE}
     for s, p, o in graph:
         if not isinstance(p, URIRef):
             raise ValueError(f"the predicate {p!r} is not an IRI")
-        if p == _TYPE and not isinstance(o, URIRef):
+        p = predicates.setdefault(p, p)  # one object per predicate: rdf:type is _TYPE
+        if p is _TYPE and not isinstance(o, URIRef):
             raise ValueError(f"{s} has an rdf:type that is not an IRI: {o!r}")
         if isinstance(o, Literal) and o.datatype == _XSD_STRING:
             o = Literal(str(o))
@@ -197,7 +277,7 @@ def _iris(nodes: Mapping[Node, Properties]) -> set[str]:
     """Every IRI the document or its context may write, rdf:type excepted."""
     found: set[str] = set()
     for subject, props in nodes.items():
-        found.update(str(p) for p in props if p != _TYPE)
+        found.update(str(p) for p in props if p is not _TYPE)
         for node in [subject, *(v for values in props.values() for v in values)]:
             if isinstance(node, Literal):
                 if node.datatype not in _STRING_TYPES:
@@ -285,7 +365,7 @@ def _node(
     types: list[Json] = [keys[str(t)] for t in props.get(_TYPE, [])]
     if types:
         node["type"] = sorted(types, key=str) if multi_typed else types[0]
-    written = sorted(((terms[p], p) for p in props if p != _TYPE), key=lambda item: item[0].key)
+    written = sorted(((terms[p], p) for p in props if p is not _TYPE), key=lambda item: item[0].key)
     for term, predicate in written:
         node[term.key] = _values(term, props[predicate], short)
     return node

@@ -6,6 +6,8 @@ without a reasoner expects (ORG, DCTERMS, SKOS, PROV, ELI, FOAF).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
@@ -14,6 +16,8 @@ from portefeuille_ld.namespaces import DCTERMS, ELI, FOAF, ORG, PF, PREFIXES, PR
 from portefeuille_ld.pipeline.portfolio import Entry, Initiative, Portfolio
 
 __all__ = ["map_portfolio"]
+
+_Add = Callable[[URIRef, URIRef, "URIRef | Literal"], None]
 
 _KIND_CLASS = {"programme": PF.Programme, "project": PF.Project, "deployment": PF.Deployment}
 
@@ -31,12 +35,12 @@ def map_portfolio(portfolio: Portfolio, iris: Iris, *, into: Graph | None = None
     return graph
 
 
-def _labels(graph: Graph, node: URIRef, fr: str, en: str) -> tuple[Literal, Literal]:
+def _labels(add: _Add, node: URIRef, fr: str, en: str) -> tuple[Literal, Literal]:
     """Add the French and English labels; return them, to be stated again (e.g. as titles)."""
     labels = Literal(fr, lang="fr"), Literal(en, lang="en")
     for label in labels:
-        graph.add((node, RDFS.label, label))
-        graph.add((node, SKOS.prefLabel, label))
+        add(node, RDFS.label, label)
+        add(node, SKOS.prefLabel, label)
     return labels
 
 
@@ -55,6 +59,7 @@ class _Mapper:
         self.edition = iris.edition(self.edition_key)
         self.source = iris.source_document(self.edition_key)
         self.by_key = {i.key: i for i in portfolio.initiatives}
+        self.iris_seen: dict[URIRef | Literal, URIRef | Literal] = {}
 
     def map(self) -> None:
         self.edition_node()
@@ -70,7 +75,10 @@ class _Mapper:
             self.entry(entry)
 
     def add(self, s: URIRef, p: URIRef, o: URIRef | Literal) -> None:
-        self.g.add((s, p, o))
+        """Add a triple, each IRI as the one object already added for it: a namespace's
+        attribute and `Iris` make a new one at each call, and the graph keeps them all."""
+        seen = self.iris_seen
+        self.g.add((seen.setdefault(s, s), seen.setdefault(p, p), seen.setdefault(o, o)))
 
     def edition_node(self) -> None:
         e, text, source = self.edition, self.p.text, self.p.source
@@ -79,7 +87,7 @@ class _Mapper:
         year = self.edition_key
         title = f"Portefeuille de projets prioritaires en ressources informationnelles {year}"
         title_en = f"Portfolio of priority information-resources projects {year}"
-        _labels(self.g, e, title, title_en)
+        _labels(self.add, e, title, title_en)
         self.add(e, DCTERMS.title, Literal(title, lang="fr"))
         self.add(e, DCTERMS.title, Literal(title_en, lang="en"))
         self.add(e, DCTERMS.description, Literal(text.context, lang="fr"))
@@ -117,7 +125,7 @@ class _Mapper:
             self.add(node, PF.statedProgrammeCount, _count(stated.programmes))
             self.add(node, PF.statedGroupedProjectCount, _count(stated.grouped_projects))
             _labels(
-                self.g, node,
+                self.add, node,
                 f"Composition du tableau {stated.table} ({self.edition_key})",
                 f"Composition of table {stated.table} ({self.edition_key})",
             )  # fmt: skip
@@ -133,7 +141,7 @@ class _Mapper:
             self.add(node, PF.edition, self.edition)
             self.add(node, PROV.wasDerivedFrom, self.source)
             _labels(
-                self.g,
+                self.add,
                 node,
                 f"Note {number} ({self.edition_key})",
                 f"Note {number} ({self.edition_key})",
@@ -143,7 +151,7 @@ class _Mapper:
         for org in self.p.curation.organizations:
             node = self.iris.organization(org.key)
             self.add(node, RDF.type, ORG.Organization)
-            _labels(self.g, node, org.name, org.name_en)
+            _labels(self.add, node, org.name, org.name_en)
             if org.acronym:
                 self.add(node, SKOS.altLabel, Literal(org.acronym))
                 self.add(node, DCTERMS.identifier, Literal(org.acronym))
@@ -153,7 +161,7 @@ class _Mapper:
             node = self.iris.legal_reference(ref.key)
             self.add(node, RDF.type, PF.LegalReference)
             self.add(node, RDF.type, ELI.LegalResource)
-            _labels(self.g, node, ref.title, ref.title_en)
+            _labels(self.add, node, ref.title, ref.title_en)
             self.add(node, DCTERMS.title, Literal(ref.title, lang="fr"))
             self.add(node, DCTERMS.title, Literal(ref.title_en, lang="en"))
             self.add(node, DCTERMS.identifier, Literal(ref.identifier))
@@ -178,7 +186,7 @@ class _Mapper:
             node = self.iris.decision(decision.key)
             self.add(node, RDF.type, PF.Decision)
             self.add(node, RDF.type, PROV.Entity)
-            _labels(self.g, node, decision.title, decision.title_en)
+            _labels(self.add, node, decision.title, decision.title_en)
             self.add(node, DCTERMS.title, Literal(decision.title, lang="fr"))
             maker = self.iris.organization(decision.maker)
             self.add(node, PF.decisionMaker, maker)
@@ -193,7 +201,7 @@ class _Mapper:
         node = self.iris.initiative(i.key)
         self.add(node, RDF.type, _KIND_CLASS[i.kind])
         self.add(node, RDF.type, PROV.Activity)
-        for title in _labels(self.g, node, i.title, i.title_en):
+        for title in _labels(self.add, node, i.title, i.title_en):
             self.add(node, DCTERMS.title, title)
         self.add(node, DCTERMS.identifier, Literal(i.key))
         if i.description:
@@ -249,7 +257,7 @@ class _Mapper:
         self.add(node, PROV.wasDerivedFrom, self.source)
         i = self.by_key[e.initiative]
         _labels(
-            self.g, node,
+            self.add, node,
             f"Inscription {self.edition_key} : {i.title}",
             f"{self.edition_key} entry: {i.title_en}",
         )  # fmt: skip

@@ -1,0 +1,95 @@
+"""The Turtle writer for graphs without blank nodes writes what rdflib's serializer writes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
+
+from portefeuille_ld.namespaces import PREFIXES
+from portefeuille_ld.pipeline import longturtle
+
+GOLDEN_DATA = Path(__file__).parents[1] / "golden" / "portefeuille.nt"
+ONTOLOGY = Path(__file__).parents[2] / "ontology" / "portefeuille.ttl"
+E = "https://e.org/o#"
+
+
+def _rdflib(graph: Graph, prefixes: dict[str, str]) -> bytes:
+    """What rdflib's serializer writes (the writer for graphs with blank nodes)."""
+    out = longturtle._bound(prefixes, graph.predicates(unique=True))
+    return longturtle._serialized(graph, out)
+
+
+def _awkward() -> Graph:
+    g = Graph()
+    s, t = URIRef(E + "s"), URIRef("https://e.org/id/t")
+    values = [
+        Literal("ligne\u2028séparée", lang="fr"),
+        Literal('guillemets " et \\ barre'),
+        Literal("a\nb\r\nc"),
+        Literal('trois """ guillemets\n'),
+        Literal("tab\tnul\x00"),
+        Literal("5", datatype=XSD.integer),
+        Literal("5", datatype=XSD.positiveInteger),
+        Literal("5"),
+        Literal("-0.50", datatype=XSD.decimal),
+        Literal("1e3", datatype=XSD.double),
+        Literal("INF", datatype=XSD.double),
+        Literal("true", datatype=XSD.boolean),
+        Literal("oui", datatype=XSD.boolean),
+        Literal("2025-13-45", datatype=XSD.date),
+        Literal("2025-01-02", datatype=XSD.date),
+        Literal("x", datatype=XSD.string),
+        Literal("x", datatype=URIRef("https://other.org/dt")),
+        URIRef(E + "o"),
+        URIRef("https://e.org/id/ends."),
+        URIRef("https://e.org/id/(paren)"),
+        URIRef("https://e.org/id/100%"),
+        URIRef("https://e.org/id/1abc"),
+        RDF.nil,
+        t,
+    ]
+    for n, value in enumerate(values):
+        g.add((s, URIRef(f"https://other.org/p{n % 7}"), value))
+    g.add((s, RDF.type, URIRef(E + "C")))
+    g.add((s, RDF.type, URIRef("https://other.org/D")))
+    g.add((t, RDFS.label, Literal("t")))
+    g.add((t, URIRef(E + "only"), Literal("un")))
+    g.add((URIRef("https://e.org/id/1abc"), RDF.type, RDF.Property))
+    return g
+
+
+@pytest.mark.parametrize(
+    ("graph", "prefixes"),
+    [
+        pytest.param(_awkward(), {"o": E}, id="awkward"),
+        pytest.param(_awkward(), {}, id="no-prefix"),
+        pytest.param(_awkward(), dict(PREFIXES), id="our-prefixes"),
+        pytest.param(Graph(), dict(PREFIXES), id="empty"),
+        pytest.param(Graph().parse(GOLDEN_DATA), dict(PREFIXES), id="golden-data"),
+        pytest.param(Graph().parse(ONTOLOGY), dict(PREFIXES), id="ontology-without-blank-nodes"),
+    ],
+)
+def test_flat_writer_writes_what_rdflib_writes(graph: Graph, prefixes: dict[str, str]) -> None:
+    flat = Graph()
+    for s, p, o in graph:
+        if not isinstance(s, BNode) and not isinstance(o, BNode):
+            flat.add((s, p, o))
+    assert longturtle.turtle(flat, prefixes=prefixes) == _rdflib(flat, prefixes)
+
+
+def test_turtle_is_written_in_parts_as_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(longturtle, "_CHUNK", 10)
+    parts: list[bytes] = []
+
+    class Output(io.BytesIO):
+        def write(self, data: object, /) -> int:
+            parts.append(bytes(data))  # type: ignore[call-overload]
+            return len(parts[-1])
+
+    longturtle.write_turtle(_awkward(), Output(), prefixes={})
+    assert len(parts) > 2
+    assert b"".join(parts) == _rdflib(_awkward(), {})
