@@ -23,6 +23,7 @@ from rdflib.term import Literal as RdfLiteral, Node
 
 from portefeuille_ld.errors import SourceError
 from portefeuille_ld.namespaces import PREFIXES, RDF, SH
+from portefeuille_ld.pipeline.screening import Screens
 from portefeuille_ld.pipeline.shapes_plan import (
     hoisted,
     narrowed,
@@ -129,6 +130,7 @@ class Validator:
         self._evaluated = hoisted(shapes)  # a private copy: pyshacl adds RDFS axioms to it
         self._published = narrowed(self._evaluated)
         queries_on_one_line(self._evaluated)
+        self._screens = Screens(self._evaluated)
         self.ontology = ontology
         self.inference: Inference = inference
         self.sparql: SparqlEngine = sparql
@@ -163,9 +165,15 @@ class Validator:
         for triple in added:
             target.add(triple)
         try:
+            shapes = self._evaluated
+            if isinstance(target, OxigraphQueryGraph):  # its copy indexes the data too
+                target.oxigraph()
+                assert target.index is not None
+                shapes = self._screens.apply(shapes, target.index)
+                target.index = None  # pyshacl does not need it: free it
             outcome = shacl_validate(
                 target,
-                shacl_graph=self._evaluated,
+                shacl_graph=shapes,
                 inference=self.inference,
                 advanced=True,
                 inplace=True,  # `target` holds the ontology already
