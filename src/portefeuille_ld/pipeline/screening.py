@@ -18,7 +18,7 @@ asks. A shape with another constraint or parameter (``sh:property``, ``sh:sparql
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import cast
@@ -68,9 +68,6 @@ class Index:
             by_subject[key(s)] = [o]
         else:
             values.append(o)
-
-    def values(self, predicate: object, focus: Node) -> list[Node]:
-        return self.objects.get(predicate, {}).get(key(focus), [])
 
     def subjects(self, predicate: object) -> dict[object, list[Node]]:
         """Objects (as keys) to subjects for `predicate`: the index read backwards, once."""
@@ -135,9 +132,10 @@ _TYPE = key(RDF.type)
 _SUBCLASS_OF = key(RDFS.subClassOf)
 
 
-Values = Callable[[Index, Node], Sequence[Node]]
-Check = Callable[[Index, Node, Sequence[Node]], bool]
-"""(index, focus node, its value nodes) → whether the constraint may give a result."""
+Values = Callable[[Index, object, Node], Sequence[Node]]
+"""(index, focus node as a `key`, focus node) → its value nodes."""
+Check = Callable[[Index, object, Sequence[Node]], bool]
+"""(index, focus node as a `key`, its value nodes) → whether the constraint may give a result."""
 
 
 @dataclass(frozen=True)
@@ -147,9 +145,10 @@ class _Screen:
     values: Values
     checks: tuple[Check, ...]
 
-    def focus_nodes(self, index: Index) -> Iterable[Node]:
+    def focus_nodes(self, index: Index) -> dict[object, Node]:
+        """The focus nodes by `key`, as pyshacl finds them from the shape's targets."""
         if len(self.targets) == 1 and self.targets[0][0] == SH.targetClass:
-            return index.instances(self.targets[0][1]).values()
+            return index.instances(self.targets[0][1])
         found: dict[object, Node] = {}
         for target, value in self.targets:
             if target == SH.targetClass:
@@ -162,13 +161,13 @@ class _Screen:
                 found.update(
                     (key(o), o) for os in index.objects.get(key(value), {}).values() for o in os
                 )
-        return found.values()
+        return found
 
     def candidates(self, index: Index) -> Iterator[Node]:
         """The focus nodes for which some constraint may give a result."""
-        for focus in self.focus_nodes(index):
-            values = self.values(index, focus)
-            if any(check(index, focus, values) for check in self.checks):
+        for k, focus in self.focus_nodes(index).items():
+            values = self.values(index, k, focus)
+            if any(check(index, k, values) for check in self.checks):
                 yield focus
 
 
@@ -239,7 +238,7 @@ def _read(shapes: Graph, shape: Node) -> _Screen | None:
     return _Screen(shape, tuple(targets), values, tuple(checks))  # type: ignore[arg-type]
 
 
-def _focus_itself(index: Index, focus: Node) -> Sequence[Node]:
+def _focus_itself(index: Index, k: object, focus: Node) -> Sequence[Node]:
     return (focus,)
 
 
@@ -247,11 +246,11 @@ def _values(shapes: Graph, path: Node) -> Values | None:
     """Value nodes along a predicate path or its inverse, as pyshacl finds them; else None."""
     if isinstance(path, URIRef):
         predicate = key(path)
-        return lambda index, focus: index.values(predicate, focus)
+        return lambda index, k, focus: index.objects.get(predicate, {}).get(k, [])
     inverse = shapes.value(path, SH.inversePath)
     if isinstance(inverse, URIRef) and len(list(shapes.predicate_objects(path))) == 1:
         backwards = key(inverse)
-        return lambda index, focus: index.subjects(backwards).get(key(focus), [])
+        return lambda index, k, focus: index.subjects(backwards).get(k, [])
     return None
 
 
@@ -273,17 +272,17 @@ def _integer(objects: Sequence[Node]) -> int | None:
 
 def _each(accepted: Callable[[Node], bool]) -> Check:
     """A check that some value is not `accepted`."""
-    return lambda index, focus, values: not all(accepted(v) for v in values)
+    return lambda index, k, values: not all(accepted(v) for v in values)
 
 
 def _min_count(shapes: Graph, shape: Node, objects: Sequence[Node]) -> Check | None:
     count = _integer(objects)
-    return None if count is None else (lambda index, focus, values: len(values) < count)
+    return None if count is None else (lambda index, k, values: len(values) < count)
 
 
 def _max_count(shapes: Graph, shape: Node, objects: Sequence[Node]) -> Check | None:
     count = _integer(objects)
-    return None if count is None else (lambda index, focus, values: len(values) > count)
+    return None if count is None else (lambda index, k, values: len(values) > count)
 
 
 _PYTHON_TYPES: dict[Node, type | tuple[type, ...]] = {
@@ -389,7 +388,7 @@ def _unique_lang(shapes: Graph, shape: Node, objects: Sequence[Node]) -> Check |
     if not flag.value:
         return _never
 
-    def duplicated(index: Index, focus: Node, values: Sequence[Node]) -> bool:
+    def duplicated(index: Index, k: object, values: Sequence[Node]) -> bool:
         tags = [str(v.language).lower() for v in values if isinstance(v, RdfLiteral) and v.language]
         return len(tags) != len(set(tags))
 
@@ -408,7 +407,7 @@ def _has_value(shapes: Graph, shape: Node, objects: Sequence[Node]) -> Check | N
     if not objects or not all(isinstance(v, URIRef) for v in objects):
         return None
     wanted = set(objects)
-    return lambda index, focus, values: not wanted <= set(values)
+    return lambda index, k, values: not wanted <= set(values)
 
 
 def _class(shapes: Graph, shape: Node, objects: Sequence[Node]) -> Check | None:
@@ -416,7 +415,7 @@ def _class(shapes: Graph, shape: Node, objects: Sequence[Node]) -> Check | None:
         return None
     classes = {key(c) for c in objects}
 
-    def untyped(index: Index, focus: Node, values: Sequence[Node]) -> bool:
+    def untyped(index: Index, k: object, values: Sequence[Node]) -> bool:
         types = index.objects.get(_TYPE, {})
         for v in values:
             if isinstance(v, RdfLiteral):
@@ -453,8 +452,8 @@ def _equals(shapes: Graph, shape: Node, objects: Sequence[Node]) -> Check | None
         return None
     predicate = key(other)
 
-    def unequal(index: Index, focus: Node, values: Sequence[Node]) -> bool:
-        stated = index.values(predicate, focus)
+    def unequal(index: Index, k: object, values: Sequence[Node]) -> bool:
+        stated = index.objects.get(predicate, {}).get(k, [])
         return len(values) != len(stated) or set(values) != set(stated)
 
     return unequal
@@ -471,14 +470,14 @@ def _closed(shapes: Graph, shape: Node, objects: Sequence[Node]) -> Check | None
     if allowed is None or not all(isinstance(p, URIRef) for p in allowed):
         return None
     known = frozenset(key(p) for p in allowed)
-    return lambda index, focus, values: key(focus) in index.outside(known)
+    return lambda index, k, values: k in index.outside(known)
 
 
 def _ignored(shapes: Graph, shape: Node, objects: Sequence[Node]) -> Check | None:
     return _never if (shape, SH.closed, None) in shapes else None
 
 
-def _never(index: Index, focus: Node, values: Sequence[Node]) -> bool:
+def _never(index: Index, k: object, values: Sequence[Node]) -> bool:
     return False
 
 
