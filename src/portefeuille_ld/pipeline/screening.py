@@ -60,12 +60,14 @@ class Index:
 
     def add(self, triple: tuple[Node, Node, Node]) -> None:
         s, p, o = triple
-        by_subject = self.objects.get(key(p))
+        kp = str.__str__(p) if type(p) is URIRef else p  # key(p), inlined: once per triple
+        by_subject = self.objects.get(kp)
         if by_subject is None:
-            by_subject = self.objects[key(p)] = {}
-        values = by_subject.get(key(s))
+            by_subject = self.objects[kp] = {}
+        ks = str.__str__(s) if type(s) is URIRef else s
+        values = by_subject.get(ks)
         if values is None:
-            by_subject[key(s)] = [o]
+            by_subject[ks] = [o]
         else:
             values.append(o)
 

@@ -111,9 +111,9 @@ class OxigraphQueryGraph(Graph):
 
     def _quads(self, index: Index) -> Iterator[ox.Quad]:
         """The graph's triples as Oxigraph quads, also `index`ed."""
-        iri = ox.NamedNode
-        for triple in super().triples((None, None, None)):
-            index.add(triple)
+        iri, add = ox.NamedNode, index.add
+        for triple, _ in self.store.triples((None, None, None), context=self):
+            add(triple)
             s, p, o = triple
             yield ox.Quad(
                 iri(s) if type(s) is URIRef else to_oxigraph(s),  # type: ignore[arg-type]
