@@ -127,3 +127,14 @@ def test_a_focus_node_without_defect_is_no_target() -> None:
     assert {"d2", "d3", "d4", "d5", "d6"} <= targets  # no label: sh:minCount 2
     assert "g1" not in targets
     assert (label, SH.targetClass, None) not in applied
+
+
+def test_nothing_is_screened_when_rules_may_change_the_data() -> None:
+    shapes = _graph(SHAPES + "ex:ThingShape sh:rule [ a sh:TripleRule ] .")
+    assert Screens(hoisted(shapes)).shapes == []
+
+
+def test_inference_is_validated_without_screening() -> None:
+    data = _graph("ex:flag rdfs:domain ex:Thing . ex:s ex:flag 1 .")  # ex:s a ex:Thing, inferred
+    report = Validator(shapes=_graph(SHAPES), ontology=Graph(), inference="rdfs").validate(data)
+    assert any(str(r.focus_node) == "http://example.org/s" for r in report.results)

@@ -12,7 +12,9 @@ is the same: a node left out is one for which no constraint can give a result.
 Each test mirrors pyshacl (0.40)'s own on the same rdflib terms, or flags more: a value
 passes ``sh:datatype xsd:integer`` only if rdflib parsed it to an ``int``, as pyshacl
 asks. A shape with another constraint or parameter (``sh:property``, ``sh:sparql``,
-``sh:flags``…), a SPARQL target, or one another shape refers to keeps its targets.
+``sh:flags``…), a SPARQL target, or one another shape refers to keeps its targets; so do
+all shapes of a graph with SHACL rules (pyshacl applies them to the data first) or
+constraint components of its own. `Validator` screens only without inference.
 """
 
 from __future__ import annotations
@@ -182,8 +184,8 @@ class Screens:
 
     def __init__(self, shapes: Graph) -> None:
         self._screens: list[_Screen] = []
-        if (None, SH.parameter, None) in shapes:
-            return  # a constraint component of its own, with parameters this does not know
+        if (None, SH.parameter, None) in shapes or (None, SH.rule, None) in shapes:
+            return  # parameters this does not know; rules that change the data first
         for shape in sorted({s for t in _TARGETS for s in shapes.subjects(t)}, key=str):
             screen = _read(shapes, shape)
             if screen is not None:

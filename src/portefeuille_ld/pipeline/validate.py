@@ -171,7 +171,9 @@ class Validator:
             target.add(triple)
         try:
             shapes = self._evaluated
-            if isinstance(target, OxigraphQueryGraph):  # its copy indexes the data too
+            # the copy for Oxigraph indexes the data too, as pyshacl will see it: not so
+            # if inference adds triples first
+            if isinstance(target, OxigraphQueryGraph) and self.inference == "none":
                 target.oxigraph()
                 assert target.index is not None
                 shapes = self._screens.apply(shapes, target.index)
