@@ -6,7 +6,7 @@ constraints and targets; `Validator` picks one by its ``sparql`` option.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import pyoxigraph as ox
@@ -20,6 +20,7 @@ from rdflib.term import Identifier, Literal as RdfLiteral, Node, Variable
 
 from portefeuille_ld.errors import SourceError
 from portefeuille_ld.pipeline.dumps import to_oxigraph
+from portefeuille_ld.pipeline.screening import Index
 
 __all__ = ["OxigraphQueryGraph", "QueryCachingGraph"]
 
@@ -67,7 +68,7 @@ class QueryCachingGraph(Graph):
 
 
 class OxigraphQueryGraph(Graph):
-    """A Graph whose `query` runs in Oxigraph, over a copy of its triples.
+    """A Graph whose `query` runs in Oxigraph, over a copy of its triples (and their `index`).
 
     The copy is made at the first query after a change: pyshacl adds the ontology to
     the data, then only reads. ``initBindings`` become Oxigraph substitutions, which
@@ -82,6 +83,7 @@ class OxigraphQueryGraph(Graph):
     ) -> None:
         super().__init__(store, identifier, namespace_manager)  # type: ignore[arg-type]
         self._store: ox.Store | None = None
+        self.index: Index | None = None
         self._prefixes = {prefix: str(namespace) for prefix, namespace in self.namespaces()}
 
     def add(self, triple: tuple[Node, Node, Node]) -> OxigraphQueryGraph:
@@ -99,6 +101,26 @@ class OxigraphQueryGraph(Graph):
         super().remove(triple)
         return self
 
+    def oxigraph(self) -> ox.Store:
+        """The Oxigraph copy of the graph, made now if it is not up to date."""
+        if self._store is None:
+            self.index = Index()
+            self._store = ox.Store()
+            self._store.bulk_extend(self._quads(self.index))
+        return self._store
+
+    def _quads(self, index: Index) -> Iterator[ox.Quad]:
+        """The graph's triples as Oxigraph quads, also `index`ed."""
+        iri, add = ox.NamedNode, index.add
+        for triple, _ in self.store.triples((None, None, None), context=self):
+            add(triple)
+            s, p, o = triple
+            yield ox.Quad(
+                iri(s) if type(s) is URIRef else to_oxigraph(s),  # type: ignore[arg-type]
+                iri(p),  # type: ignore[arg-type]
+                iri(o) if type(o) is URIRef else to_oxigraph(o),
+            )
+
     def query(
         self,
         query_object: str | Query,
@@ -113,17 +135,12 @@ class OxigraphQueryGraph(Graph):
             return super().query(
                 query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs
             )
-        if self._store is None:
-            self._store = ox.Store()
-            self._store.bulk_extend(
-                ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
-                for s, p, o in super().triples((None, None, None))
-            )
+        store = self.oxigraph()
         substitutions = {
             ox.Variable(name): to_oxigraph(value) for name, value in (initBindings or {}).items()
         }
         try:
-            answer = self._store.query(
+            answer = store.query(
                 query_object,
                 prefixes=self._prefixes,
                 substitutions=substitutions,  # type: ignore[arg-type]

@@ -4,7 +4,8 @@ pyshacl's `validate()` returns an untyped 3-tuple whose second item may be an
 exception; `Validator.validate` wraps it once and returns a typed `ValidationReport`
 whose results are sorted (severity, focus node, path, shape), so reports are stable.
 The SPARQL engines pyshacl queries are in `sparql_engines`; the rewriting of the
-shapes copy pyshacl evaluates is in `shapes_plan` (which imports pyshacl's query check).
+shapes copy pyshacl evaluates is in `shapes_plan` (which imports pyshacl's query check),
+and the narrowing of its core targets to the nodes that may fail them in `screening`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rdflib.term import Literal as RdfLiteral, Node
 
 from portefeuille_ld.errors import SourceError
 from portefeuille_ld.namespaces import PREFIXES, RDF, SH
+from portefeuille_ld.pipeline.screening import Screens
 from portefeuille_ld.pipeline.shapes_plan import (
     hoisted,
     narrowed,
@@ -111,6 +113,10 @@ class Validator:
     so that each is evaluated once over all its focus nodes rather than once per node,
     each SPARQL constraint asked only of the focus nodes that can violate it
     (`shapes_plan.narrowed`), and the SPARQL queries `shapes_plan.queries_on_one_line`.
+    With Oxigraph, each validation then targets each shape `screening.Screens` can read
+    at only the focus nodes that may fail one of its constraints, found on an index of
+    the data filled during the copy (pyshacl's own checks of every node were most of
+    the CPU); pyshacl checks those as before, so the report is the same.
 
     >>> from rdflib import Graph
     >>> Validator(shapes=Graph(), ontology=Graph()).validate(Graph()).conforms
@@ -129,6 +135,7 @@ class Validator:
         self._evaluated = hoisted(shapes)  # a private copy: pyshacl adds RDFS axioms to it
         self._published = narrowed(self._evaluated)
         queries_on_one_line(self._evaluated)
+        self._screens = Screens(self._evaluated)
         self.ontology = ontology
         self.inference: Inference = inference
         self.sparql: SparqlEngine = sparql
@@ -163,9 +170,17 @@ class Validator:
         for triple in added:
             target.add(triple)
         try:
+            shapes = self._evaluated
+            # the copy for Oxigraph indexes the data too, as pyshacl will see it: not so
+            # if inference adds triples first
+            if isinstance(target, OxigraphQueryGraph) and self.inference == "none":
+                target.oxigraph()
+                assert target.index is not None
+                shapes = self._screens.apply(shapes, target.index)
+                target.index = None  # pyshacl does not need it: free it
             outcome = shacl_validate(
                 target,
-                shacl_graph=self._evaluated,
+                shacl_graph=shapes,
                 inference=self.inference,
                 advanced=True,
                 inplace=True,  # `target` holds the ontology already
