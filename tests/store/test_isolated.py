@@ -9,6 +9,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph
@@ -212,27 +213,35 @@ def test_a_worker_that_dies_mid_query_is_a_503_and_is_replaced() -> None:
         opened.close()
 
 
-def test_callers_beyond_the_wait_queue_are_turned_away() -> None:
+@contextmanager
+def _full_queue() -> Iterator[tuple[IsolatedStore, list[BaseException]]]:
+    """A one-worker store whose worker and one-place queue are taken by runaway queries;
+    on exit, their errors (the list) once both threads are done."""
     limits = PoolLimits(workers=1, timeout_s=TIMEOUT_S, max_queued=1)
     opened = IsolatedStore(FilesSource([FIXTURE], in_memory=True), limits)
+    errors: list[BaseException] = []
+    threads = [
+        threading.Thread(target=lambda: errors.append(_error_of(opened.query, RUNAWAY)))
+        for _ in range(2)
+    ]
     try:
-        errors: list[BaseException] = []
-        threads = [
-            threading.Thread(target=lambda: errors.append(_error_of(opened.query, RUNAWAY)))
-            for _ in range(2)
-        ]
         for thread in threads:
             thread.start()
             time.sleep(0.1)
+        yield opened, errors
+        for thread in threads:
+            thread.join()
+    finally:
+        opened.close()
+
+
+def test_callers_beyond_the_wait_queue_are_turned_away() -> None:
+    with _full_queue() as (opened, errors):
         with pytest.raises(StoreBusy, match="busy") as busy:
             opened.query("ASK {}")
         assert busy.value.retry_after_s >= 1
-        for thread in threads:
-            thread.join()
-        assert isinstance(errors[0], QueryTimeout)
-        assert isinstance(errors[1], QueryTimeout | StoreBusy)  # busy: waited its time out
-    finally:
-        opened.close()
+    assert isinstance(errors[0], QueryTimeout)
+    assert isinstance(errors[1], QueryTimeout | StoreBusy)  # busy: waited its time out
 
 
 def _error_of(call: Callable[[str], object], query: str) -> BaseException:
@@ -321,21 +330,7 @@ def test_a_cancelled_awaited_query_kills_its_worker_and_the_pool_recovers(
 
 
 def test_threads_and_coroutines_share_one_wait_queue() -> None:
-    limits = PoolLimits(workers=1, timeout_s=TIMEOUT_S, max_queued=1)
-    opened = IsolatedStore(FilesSource([FIXTURE], in_memory=True), limits)
-    try:
-        errors: list[BaseException] = []
-        threads = [
-            threading.Thread(target=lambda: errors.append(_error_of(opened.query, RUNAWAY)))
-            for _ in range(2)
-        ]
-        for thread in threads:
-            thread.start()
-            time.sleep(0.1)
+    with _full_queue() as (opened, errors):
         with pytest.raises(StoreBusy, match="busy"):
             asyncio.run(opened.query_async("ASK {}"))
-        for thread in threads:
-            thread.join()
-        assert isinstance(errors[0], QueryTimeout)
-    finally:
-        opened.close()
+    assert isinstance(errors[0], QueryTimeout)
