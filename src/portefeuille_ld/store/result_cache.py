@@ -20,10 +20,9 @@ default, ``Settings.result_cache_bytes``) nothing is kept.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 
+from portefeuille_ld.sized_lru import SizedLru
 from portefeuille_ld.store.base import QueryResult
 
 __all__ = ["ResultCache", "is_cacheable"]
@@ -43,41 +42,21 @@ def is_cacheable(sparql: str) -> bool:
 
 
 class ResultCache:
-    """Query answers by key, least recently used dropped first; safe from any thread."""
+    """Query answers by key, least recently used dropped first (a `SizedLru`); thread-safe."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[Hashable, tuple[QueryResult, int]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+        self._entries: SizedLru[QueryResult] = SizedLru(max_bytes)
 
     def get(self, key: Hashable) -> QueryResult | None:
         """The answer kept for ``key``, if any (it becomes the most recently used)."""
-        if not self.max_bytes:
-            return None
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            self._entries.move_to_end(key)
-            return entry[0]
+        return self._entries.get(key) if self.max_bytes else None
 
     def put(self, key: Hashable, result: QueryResult, *, key_bytes: int = 0) -> None:
         """Keep ``result`` for ``key`` (counted as its body plus ``key_bytes``)."""
-        size = len(result.body) + key_bytes
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            previous = self._entries.pop(key, None)
-            if previous is not None:
-                self._bytes -= previous[1]
-            self._entries[key] = (result, size)
-            self._bytes += size
-            while self._bytes > self.max_bytes:
-                _, (_, dropped) = self._entries.popitem(last=False)
-                self._bytes -= dropped
+        self._entries.put(key, result, len(result.body) + key_bytes)
 
     @property
     def size_bytes(self) -> int:
         """The bytes of the answers kept."""
-        return self._bytes
+        return self._entries.size_bytes

@@ -30,7 +30,6 @@ With no release (``serve --data``) nothing is cached: the pages are built every 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection, Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -38,6 +37,7 @@ from typing import Generic, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 
+from portefeuille_ld.sized_lru import SizedLru
 from portefeuille_ld.web.release import Release, Releases
 
 T = TypeVar("T")
@@ -85,38 +85,22 @@ class CachedPage:
 
 
 class PageCache:
-    """A least-recently-used map of pages, bounded by their total size (thread-safe)."""
+    """A least-recently-used map of pages, bounded by their total size (a `SizedLru`)."""
 
     def __init__(self, *, max_bytes: int = MAX_BYTES) -> None:
         self.max_bytes = max_bytes
-        self._pages: OrderedDict[Hashable, CachedPage] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+        self._pages: SizedLru[CachedPage] = SizedLru(max_bytes)
 
     def __len__(self) -> int:
         return len(self._pages)
 
     def get(self, key: Hashable) -> CachedPage | None:
         """The page kept under ``key``, now the most recently used; None if absent."""
-        with self._lock:
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
-            return page
+        return self._pages.get(key)
 
     def put(self, key: Hashable, page: CachedPage) -> None:
         """Keep ``page`` (not when it alone exceeds the bound), forgetting the oldest."""
-        if page.size > self.max_bytes:
-            return
-        with self._lock:
-            old = self._pages.pop(key, None)
-            if old is not None:
-                self._bytes -= old.size
-            self._pages[key] = page
-            self._bytes += page.size
-            while self._bytes > self.max_bytes:
-                _, dropped = self._pages.popitem(last=False)
-                self._bytes -= dropped.size
+        self._pages.put(key, page, page.size)
 
     def get_or_build(self, key: Hashable, build: Callable[[], Response]) -> Response:
         """The kept page, or ``build()``'s answer (kept when it is a 200).
