@@ -70,6 +70,12 @@ class Settings:
     """``serve`` logs one line per request (uvicorn's access log, on stderr). Off behind a
     proxy that logs them already: it costs a fifth of the CPU of the cheapest answers."""
 
+    @property
+    def serves_release(self) -> bool:
+        """Whether the answers are those of the release in `out_dir`: not with ``--data``. A
+        remote store is taken to hold it (``publish --to`` loads it there)."""
+        return not self.data_files
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: object) -> Settings:
         """Read ``PORTEFEUILLE_<FIELD>`` variables; explicit overrides win."""

@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     """The application; ``store`` defaults to `open_store` (opened at start-up).
 
     A store passed in is the caller's: the app neither opens nor closes it. Unless
-    ``settings`` names other data (``data_files``, ``store_url``), it must hold the release
+    ``settings`` names other data (`Settings.serves_release`), it must hold the release
     of ``settings.out_dir``: pages read what the build wrote there (e.g. the home page's data).
     """
     settings = settings if settings is not None else Settings.from_env(os.environ)

@@ -107,7 +107,7 @@ class Caching:
     def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
         self.app = app
         self.cache_control = f"public, max-age={settings.cache_max_age_s}"
-        self.enabled = not settings.data_files
+        self.enabled = settings.serves_release
         self._not_modified_headers = [
             (b"cache-control", self.cache_control.encode("latin-1")),
             (b"vary", b"Accept, Accept-Language"),

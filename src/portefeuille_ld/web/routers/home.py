@@ -66,11 +66,11 @@ def home_data(releases: Releases, store: Store, settings: Settings) -> HomeData:
 
 
 def _release_home(release: Release, store: Store, settings: Settings) -> HomeData:
-    """What the build wrote into the release, when the store serves that release under the
-    same base IRI; else (``--data``, a remote store, an older release) the store's answers."""
+    """What the build wrote into the release, when the server serves that release under the
+    same base IRI; else (``--data``, an older release) the store's answers."""
     path = release.directory / HOME_FILE
-    own = not settings.data_files and not settings.store_url
-    if own and release.manifest.base_iri == settings.base_iri and path.is_file():
+    own = settings.serves_release and release.manifest.base_iri == settings.base_iri
+    if own and path.is_file():
         try:
             return HomeData.from_json(path.read_bytes())
         except (OSError, ValueError, KeyError, TypeError) as exc:
