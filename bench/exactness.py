@@ -1,6 +1,8 @@
 """Do the speed-ups of `Validator` leave its reports unchanged? Screened shapes against plain.
 
-``python -m bench.exactness [--scale 1000] [--work DIR] [--sample 25]``
+``python -m bench.exactness [--scale 1000] [--work DIR] [--sample 25] [--mutations a,b]``
+``python -m bench.exactness --against OLD.shacl.ttl``: the repository's shapes against an
+older copy of them (both screened), to check that a rewritten query reports the same.
 
 Validates each graph twice with the same `Validator`: once with the shapes `screening`
 narrows, once with none (pyshacl checking every focus node, as before screening),
@@ -35,7 +37,7 @@ Triple = tuple[Node, Node, Node]
 Mutation = Callable[[Triple, random.Random], list[Triple]]
 
 
-def _report_text(validator: Validator, graph: Graph, *, screen: bool) -> tuple[str, str]:
+def _report_text(validator: Validator, graph: Graph, *, screen: bool = True) -> tuple[str, str]:
     screens = validator._screens
     if not screen:
         validator._screens = Screens(Graph())
@@ -111,7 +113,9 @@ def _mutated(graph: Graph, mutation: Mutation, sample: int, seed: int) -> Graph:
     return mutated
 
 
-def _graphs(scale: int, work: Path, sample: int) -> Iterator[tuple[str, Graph]]:
+def _graphs(
+    scale: int, work: Path, sample: int, mutations: Sequence[str]
+) -> Iterator[tuple[str, Graph]]:
     from bench.validation import _dataset
     from portefeuille_ld.iris import Iris
     from portefeuille_ld.pipeline.editions import edition_dirs, read_edition
@@ -126,6 +130,8 @@ def _graphs(scale: int, work: Path, sample: int) -> Iterator[tuple[str, Graph]]:
     synthetic = Graph().parse(_dataset(work, scale, 2025), format="nt")
     yield f"synthetic {scale}", synthetic
     for name, mutation in _mutations().items():
+        if mutations and name not in mutations:
+            continue
         yield f"synthetic {scale}, {name}", _mutated(synthetic, mutation, sample, seed=len(name))
 
 
@@ -134,15 +140,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--scale", type=int, default=1000)
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench-validate"))
     parser.add_argument("--sample", type=int, default=25, help="triples mutated per predicate")
+    parser.add_argument(
+        "--mutations", default="", help=f"comma-separated, among {', '.join(_mutations())}"
+    )
+    parser.add_argument("--against", type=Path, help="older shapes to compare the reports with")
     args = parser.parse_args(argv)
+    ontology = Graph().parse(REPO / "ontology/portefeuille.ttl", format="turtle")
     validator = Validator(
         shapes=Graph().parse(REPO / "shapes/portefeuille.shacl.ttl", format="turtle"),
-        ontology=Graph().parse(REPO / "ontology/portefeuille.ttl", format="turtle"),
+        ontology=ontology,
     )
+    older = args.against and Validator(
+        shapes=Graph().parse(args.against, format="turtle"), ontology=ontology
+    )
+    mutations = [m for m in args.mutations.split(",") if m]
     differing = 0
-    for name, graph in _graphs(args.scale, args.work, args.sample):
-        plain = _report_text(validator, graph, screen=False)
-        screened = _report_text(validator, graph, screen=True)
+    for name, graph in _graphs(args.scale, args.work, args.sample, mutations):
+        if older:
+            plain, screened = _report_text(older, graph), _report_text(validator, graph)
+        else:
+            plain = _report_text(validator, graph, screen=False)
+            screened = _report_text(validator, graph)
         results = plain[0].count("\n[")
         verdict = "same" if plain == screened else "DIFFERENT"
         differing += plain != screened
