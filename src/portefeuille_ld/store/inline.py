@@ -18,9 +18,14 @@ when they are), so the same bytes and the same errors (a malformed IRI, an ``Acc
 that fits no graph format). The guard (`portefeuille_ld.sparql_guard`) runs there too.
 
 The store is opened in a background thread at the lowest priority; until it is ready,
-queries go to the workers. With workers in memory, the server holds one more copy of the
-data, and letting it go (a new release) takes the interpreter's lock for as long as
-freeing it takes: about 0.2 s per 300,000 quads.
+queries go to the workers. While they warm up (an on-disk store, then a copy in memory),
+a worker still on disk may list a description's triples in another order. Each parse of
+files names their blank nodes anew: workers that parse them already name them each its own
+way, and this store is one more such (an on-disk store, opened by all, names them once).
+
+The costs: with workers in memory, the server holds one more copy of the data (100 MiB at
+280,000 quads), and letting it go (a new release) holds the interpreter's lock for as
+long as freeing it takes, every request waiting: about 0.2 s at 280,000 quads.
 
 >>> describe_shape("describe <http://ex.org/a><http://ex.org/b> ")
 ('http://ex.org/a', 'http://ex.org/b')
@@ -130,17 +135,17 @@ class InlineAnswers:
         self._store = None
 
     def _open(self) -> None:
-        """Open the store as a worker does, then parse it into memory if workers do."""
+        """Open the store the workers end up answering from: parsed into memory when they
+        warm up (not the on-disk store meanwhile, whose answers list triples in another
+        order), else opened as they open theirs."""
         lower_priority()
+        spec, store = self._spec, None
+        if spec.warm_up and not spec.parses_at_once():
+            store = load_into_memory(spec, self._statistics)  # None: they stay on disk
         try:
-            store = open_store(self._spec, self._statistics)
+            store = store or open_store(spec, self._statistics)
         except StoreUnavailable as exc:
             log.warning("every query goes to the workers: %s", exc)
             return
-        if self._closed.is_set():
-            return
-        self._store = store
-        if self._spec.warm_up and not self._spec.parses_at_once():
-            warmed = load_into_memory(self._spec, self._statistics)
-            if warmed is not None and not self._closed.is_set():
-                self._store = warmed
+        if not self._closed.is_set():
+            self._store = store
