@@ -160,6 +160,11 @@ def test_an_unacceptable_format_is_the_workers_error(
         pytest.param(f"DESCRIBE <{EX}chain>", ((), ()), id="blank-node-chain-past-the-budget"),
         pytest.param(f"DESCRIBE <{EX}small> <{EX}hub>", ((), ()), id="budget-over-all-iris"),
         pytest.param(f"DESCRIBE <{EX}big>", ((), ()), id="answer-past-max-bytes"),
+        pytest.param(
+            "DESCRIBE " + " ".join(f"<{EX}none{i}>" for i in range(BUDGET + 1)),
+            ((), ()),
+            id="each-lookup-counts",
+        ),
         pytest.param("DESCRIBE <small>", ((), ()), id="relative-iri"),
         pytest.param(f"DESCRIBE <{EX}small> WHERE {{}}", ((), ()), id="where"),
         pytest.param(f"DESCRIBE <{EX}small>", ((f"{EX}g1",), ()), id="default-graph-uri"),

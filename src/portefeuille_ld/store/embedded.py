@@ -158,17 +158,17 @@ class EmbeddedStore(QueryInThread):
         return sink.getvalue()
 
     def describes_within(self, iris: Iterable[str], budget: int) -> bool:
-        """Whether ``DESCRIBE`` of ``iris`` reads at most ``budget`` quads of the store.
+        """Whether ``DESCRIBE`` of ``iris`` takes at most ``budget`` steps of an index scan.
 
-        pyoxigraph's ``DESCRIBE`` reads the quads whose subject is a described node, then
+        pyoxigraph's ``DESCRIBE`` scans the quads whose subject is a described node, then
         those of each blank node their objects reach, in the query's dataset: a part of
-        what this walk reads, in every graph, stopping at ``budget + 1`` quads. Each step
-        of the walk is one step of an index scan, so it takes time in ``budget``.
+        what this walk scans, in every graph. A step is a quad read or a scan started (a
+        node without quads costs one too); the walk stops at ``budget + 1``.
 
         >>> store = EmbeddedStore.from_data('<http://ex.org/a> <http://ex.org/p> _:b .\\n'
         ...     '_:b <http://ex.org/p> "x" <http://ex.org/g> .\\n')
         >>> a = ["http://ex.org/a"]
-        >>> store.describes_within(a, 2), store.describes_within(a, 1)
+        >>> store.describes_within(a, 4), store.describes_within(a, 3)
         (True, False)
 
         :raises ValueError: an item of ``iris`` is not an absolute IRI.
@@ -176,17 +176,18 @@ class EmbeddedStore(QueryInThread):
         store = self._open()
         pending: list[NamedNode | BlankNode] = [NamedNode(iri) for iri in iris]
         seen: set[NamedNode | BlankNode] = set(pending)
-        read = 0
+        steps = 0
         while pending:
+            steps += 1
             for quad in store.quads_for_pattern(pending.pop(), None, None):
-                read += 1
-                if read > budget:
+                steps += 1
+                if steps > budget:
                     return False
                 node = quad.object
                 if isinstance(node, BlankNode) and node not in seen:
                     seen.add(node)
                     pending.append(node)
-        return True
+        return steps <= budget
 
     def statistics(self) -> StoreStatistics:
         """See `Store.statistics`; computed once, at load time."""

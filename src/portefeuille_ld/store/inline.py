@@ -9,7 +9,8 @@ only when all of these hold, else it goes to a worker, as before:
 - its text is ``DESCRIBE`` and absolute IRIs, nothing else (no prologue, ``FROM`` or
   ``WHERE``: `describe_shape`), and the request names no dataset;
 - the description reads at most ``budget`` quads, counted in every graph, blank nodes
-  followed (`EmbeddedStore.describes_within`: a walk that stops at ``budget + 1``);
+  followed, each node looked up counting as one more (`EmbeddedStore.describes_within`:
+  a walk that stops at ``budget + 1``);
 - its answer fits in ``max_bytes``, and nothing fails but the query itself.
 
 The answer is a worker's: the same `EmbeddedStore.query`, on a store opened as the
@@ -52,8 +53,8 @@ __all__ = ["BUDGET_QUADS", "MAX_BYTES", "InlineAnswers", "describe_shape"]
 log = logging.getLogger(__name__)
 
 BUDGET_QUADS = 256
-"""The most quads a description answered in the server may read (about 1 ms of the event
-loop's time at most: the loop waits on it, as on the rest of a request's own work)."""
+"""The most quads (and lookups) a description answered in the server may read: about 1 ms
+of the event loop at most (it waits on it, as on the rest of a request's own work)."""
 MAX_BYTES = 64 * 1024
 """The largest answer given in the server; a larger one is a worker's to give."""
 
