@@ -157,6 +157,38 @@ class EmbeddedStore(QueryInThread):
         pyoxigraph.serialize(triples, sink, format=rdf_format)
         return sink.getvalue()
 
+    def describes_within(self, iris: Iterable[str], budget: int) -> bool:
+        """Whether ``DESCRIBE`` of ``iris`` takes at most ``budget`` steps of an index scan.
+
+        pyoxigraph's ``DESCRIBE`` scans the quads whose subject is a described node, then
+        those of each blank node their objects reach, in the query's dataset: a part of
+        what this walk scans, in every graph. A step is a quad read or a scan started (a
+        node without quads costs one too); the walk stops at ``budget + 1``.
+
+        >>> store = EmbeddedStore.from_data('<http://ex.org/a> <http://ex.org/p> _:b .\\n'
+        ...     '_:b <http://ex.org/p> "x" <http://ex.org/g> .\\n')
+        >>> a = ["http://ex.org/a"]
+        >>> store.describes_within(a, 4), store.describes_within(a, 3)
+        (True, False)
+
+        :raises ValueError: an item of ``iris`` is not an absolute IRI.
+        """
+        store = self._open()
+        pending: list[NamedNode | BlankNode] = [NamedNode(iri) for iri in iris]
+        seen: set[NamedNode | BlankNode] = set(pending)
+        steps = 0
+        while pending:
+            steps += 1
+            for quad in store.quads_for_pattern(pending.pop(), None, None):
+                steps += 1
+                if steps > budget:
+                    return False
+                node = quad.object
+                if isinstance(node, BlankNode) and node not in seen:
+                    seen.add(node)
+                    pending.append(node)
+        return steps <= budget
+
     def statistics(self) -> StoreStatistics:
         """See `Store.statistics`; computed once, at load time."""
         return self._statistics

@@ -18,6 +18,10 @@ With ``result_cache_bytes``, each generation keeps the answers to queries in a
 `portefeuille_ld.store.result_cache.ResultCache`: a repeated query (same text, dataset and
 format) is answered from it without a worker, until the data moves.
 
+With ``inline_quads``, each generation also opens the data in the server, as its workers
+do, and answers there a ``DESCRIBE`` of IRIs reading at most that many quads
+(`portefeuille_ld.store.inline.InlineAnswers`): the same answer, without a worker's round trip.
+
 >>> import tempfile
 >>> from pathlib import Path
 >>> from portefeuille_ld.store.sources import FilesSource
@@ -43,6 +47,7 @@ from portefeuille_ld.errors import StoreUnavailable
 from portefeuille_ld.formats import Format
 from portefeuille_ld.sparql_guard import guard_query
 from portefeuille_ld.store.base import QueryResult, StoreStatistics
+from portefeuille_ld.store.inline import InlineAnswers
 from portefeuille_ld.store.pool import Pool, PoolLimits
 from portefeuille_ld.store.result_cache import ResultCache, is_cacheable
 from portefeuille_ld.store.sources import DataSource, Prepared
@@ -69,14 +74,17 @@ class _Generation:
         pool: Pool,
         statistics: StoreStatistics,
         results: ResultCache,
+        inline: InlineAnswers | None = None,
     ) -> None:
         self.key, self.prepared, self.pool, self.statistics = key, prepared, pool, statistics
-        self.results = results
+        self.results, self.inline = results, inline
         self.in_flight = 0
         self.retiring = False
 
     def close(self) -> None:
         """Stop the workers, then remove what was prepared for them."""
+        if self.inline is not None:
+            self.inline.close()
         self.pool.close()
         self.prepared.cleanup()
 
@@ -94,6 +102,8 @@ class IsolatedStore:
     :param in_memory: workers answer from an on-disk store at first, then from a copy in
         memory once they have parsed the data (`WorkerSpec.warm_up`).
     :param result_cache_bytes: answers to queries kept per version of the data (0: none).
+    :param inline_quads: a ``DESCRIBE`` reading at most this many quads is answered in the
+        server (0: every query goes to a worker).
     :raises StoreUnavailable: the current data cannot be opened.
     """
 
@@ -105,10 +115,11 @@ class IsolatedStore:
         max_result_bytes: int | None = None,
         in_memory: bool = False,
         result_cache_bytes: int = 0,
+        inline_quads: int = 0,
     ) -> None:
         self._source, self._limits = source, limits
         self._max_result_bytes, self._in_memory = max_result_bytes, in_memory
-        self._result_cache_bytes = result_cache_bytes
+        self._result_cache_bytes, self._inline_quads = result_cache_bytes, inline_quads
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._failed: dict[str, float] = {}
@@ -126,7 +137,7 @@ class IsolatedStore:
     ) -> QueryResult:
         """See `Store.query`; runs in a worker, within the time limit."""
         call = QueryCall.of(sparql, accept, tuple(default_graph_uris), tuple(named_graph_uris))
-        return self._run(call, sparql)
+        return self._run(call, sparql, accept)
 
     async def query_async(
         self,
@@ -143,6 +154,9 @@ class IsolatedStore:
             if cached is not None:
                 return cached
             guard_query(sparql, known_graphs=generation.statistics.graph_iris)
+            answered = _inline(generation, call, accept)
+            if answered is not None:
+                return answered
             reply = await generation.pool.run_async(call)
         return _kept(generation, call, reply.unwrap())
 
@@ -153,6 +167,12 @@ class IsolatedStore:
     def statistics(self) -> StoreStatistics:
         """See `Store.statistics`: those of the data being served, computed at its start."""
         return self._active.statistics
+
+    def answers_inline(self) -> bool:
+        """Whether small ``DESCRIBE`` queries are answered in the server now (``inline_quads``
+        given, and the server's store open)."""
+        inline = self._active.inline
+        return inline is not None and inline.ready()
 
     def release_directory(self) -> Path | None:
         """The published release being served (None when serving other files)."""
@@ -172,7 +192,9 @@ class IsolatedStore:
         active.close()
         self._watcher.join(timeout=_CLOSE_WAIT_S)  # it closes what it was starting
 
-    def _run(self, call: Call, sparql: str | None = None) -> QueryResult:
+    def _run(
+        self, call: Call, sparql: str | None = None, accept: Format | str = "*/*"
+    ) -> QueryResult:
         with self._using() as generation:
             if sparql is None:
                 return generation.pool.run(call).unwrap()
@@ -181,6 +203,9 @@ class IsolatedStore:
                 return cached
             # refuse what must not run before it takes a worker
             guard_query(sparql, known_graphs=generation.statistics.graph_iris)
+            answered = _inline(generation, call, accept)
+            if answered is not None:
+                return answered
             reply = generation.pool.run(call)
         return _kept(generation, call, reply.unwrap())
 
@@ -211,7 +236,13 @@ class IsolatedStore:
             prepared.cleanup()
             raise
         log.info("serving %s with %d worker(s): %s", key, self._limits.workers, pool.pids())
-        return _Generation(key, prepared, pool, statistics, ResultCache(self._result_cache_bytes))
+        inline = (
+            InlineAnswers(spec, statistics, budget=self._inline_quads)
+            if self._inline_quads
+            else None
+        )
+        results = ResultCache(self._result_cache_bytes)
+        return _Generation(key, prepared, pool, statistics, results, inline)
 
     def _watch(self) -> None:
         """Once a second until closed: switch to the current version if it moved."""
@@ -242,6 +273,16 @@ class IsolatedStore:
         log.info("switched from %s to %s", old.key, key)
         if done:
             old.close_later()
+
+
+def _inline(generation: _Generation, call: Call, accept: Format | str) -> QueryResult | None:
+    """The answer given in the server (`InlineAnswers`), kept as a worker's would be."""
+    if generation.inline is None or not isinstance(call, QueryCall):
+        return None
+    answered = generation.inline.answer(
+        call.sparql, accept, call.default_graph_uris, call.named_graph_uris
+    )
+    return None if answered is None else _kept(generation, call, answered)
 
 
 def _kept(generation: _Generation, call: Call, result: QueryResult) -> QueryResult:

@@ -59,8 +59,10 @@ __all__ = [
     "QueryCall",
     "Reply",
     "WorkerSpec",
+    "load_into_memory",
     "lower_priority",
     "main",
+    "open_store",
     "read_ready",
     "read_reply",
 ]
@@ -207,7 +209,7 @@ def main() -> None:
     try:
         spec: WorkerSpec = conn.recv()
         try:
-            store = _open(spec)
+            store = open_store(spec)
         except PortefeuilleError as exc:
             conn.send(("failed", str(exc)))
             return
@@ -224,35 +226,51 @@ def main() -> None:
         return  # the parent is gone or closed the pipe
 
 
-def _open(spec: WorkerSpec) -> EmbeddedStore:
-    """The store to answer from; an on-disk store is opened even when its files are parsed
-    at once (a few milliseconds): a release whose store is broken is not served."""
+def open_store(spec: WorkerSpec, statistics: StoreStatistics | None = None) -> EmbeddedStore:
+    """The store a worker answers from at first (``statistics``: of the data, when known).
+
+    An on-disk store is opened even when its files are parsed at once (a few milliseconds):
+    a release whose store is broken is not served.
+
+    :raises StoreUnavailable: the data cannot be opened.
+    """
     store = open_read_only(spec.disk) if spec.disk is not None else None
     if store is None or spec.parses_at_once():
         store = pyoxigraph.Store()
         load_files(store, spec.files)
-        return EmbeddedStore(store, max_result_bytes=spec.max_result_bytes)
+        return EmbeddedStore(store, max_result_bytes=spec.max_result_bytes, statistics=statistics)
     assert spec.disk is not None
-    statistics = stated_statistics(store, spec.disk.parent / MANIFEST_FILE)  # no scan
+    if statistics is None:
+        statistics = stated_statistics(store, spec.disk.parent / MANIFEST_FILE)  # no scan
+    return EmbeddedStore(store, max_result_bytes=spec.max_result_bytes, statistics=statistics)
+
+
+def load_into_memory(spec: WorkerSpec, statistics: StoreStatistics) -> EmbeddedStore | None:
+    """The warmed-up store: ``spec.files`` parsed into memory (None, logged, if they cannot be).
+
+    Call it from a thread of its own: pyoxigraph releases the GIL while it parses.
+    """
+    store = pyoxigraph.Store()
+    try:
+        load_files(store, spec.files)
+    except PortefeuilleError as exc:
+        log.warning("staying on the on-disk store: %s", exc)
+        return None
     return EmbeddedStore(store, max_result_bytes=spec.max_result_bytes, statistics=statistics)
 
 
 def _warm_up(
     spec: WorkerSpec, statistics: StoreStatistics, warmed: queue.SimpleQueue[EmbeddedStore]
 ) -> None:
-    """Parse the files into memory (pyoxigraph releases the GIL meanwhile), then hand over.
+    """Parse the files into memory, then hand over.
 
     It runs at the lowest priority: the worker answers from the disk store meanwhile, and
     its queries (and the server's) must not wait behind a load that can take a minute.
     """
     lower_priority()
-    store = pyoxigraph.Store()
-    try:
-        load_files(store, spec.files)
-    except PortefeuilleError as exc:
-        log.warning("staying on the on-disk store: %s", exc)
-        return
-    warmed.put(EmbeddedStore(store, max_result_bytes=spec.max_result_bytes, statistics=statistics))
+    store = load_into_memory(spec, statistics)
+    if store is not None:
+        warmed.put(store)
 
 
 def _answer(conn: Connection, store: EmbeddedStore, call: Call) -> None:

@@ -4,7 +4,9 @@ GET with ``query=``, POST as a form or as ``application/sparql-query``; the answ
 format comes from ``format=`` or ``Accept``. GET without a query returns the service
 description. Handlers are ``async`` and read the app's state directly (no dependency to
 solve): with the server's `IsolatedStore`, a query waits for its worker on the event loop,
-with no thread; any other store, and the service description, run in the thread pool.
+with no thread (a small ``DESCRIBE`` is answered at once, in the server:
+`portefeuille_ld.store.inline`); any other store, and the service description, run in the
+thread pool.
 
 The query is never parsed here: the store parses and runs it (in a worker process that can
 be stopped, see `portefeuille_ld.store.isolated`) and picks the answer's format from what
