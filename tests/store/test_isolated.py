@@ -217,7 +217,7 @@ def test_a_worker_that_dies_mid_query_is_a_503_and_is_replaced() -> None:
 def _full_queue() -> Iterator[tuple[IsolatedStore, list[BaseException]]]:
     """A one-worker store whose worker and one-place queue are taken by runaway queries;
     on exit, their errors (the list) once both threads are done."""
-    limits = PoolLimits(workers=1, timeout_s=TIMEOUT_S, max_queued=1)
+    limits = PoolLimits(workers=1, timeout_s=3 * TIMEOUT_S, max_queued=1)  # room on a slow machine
     opened = IsolatedStore(FilesSource([FIXTURE], in_memory=True), limits)
     errors: list[BaseException] = []
     threads = [
@@ -227,7 +227,9 @@ def _full_queue() -> Iterator[tuple[IsolatedStore, list[BaseException]]]:
     try:
         for thread in threads:
             thread.start()
-            time.sleep(0.1)
+            time.sleep(0.1)  # the first to start runs (and times out first)
+        # and the second waits: observed, not assumed (a loaded machine is slow)
+        assert wait_until(lambda: opened.waiting() == 1, timeout_s=TIMEOUT_S)
         yield opened, errors
         for thread in threads:
             thread.join()

@@ -182,6 +182,10 @@ class IsolatedStore:
         """The process ids of the workers that take new calls."""
         return self._active.pool.pids()
 
+    def waiting(self) -> int:
+        """How many queries wait for a worker of the data being served."""
+        return self._active.pool.waiting()
+
     def close(self) -> None:
         """Stop every worker now (a call still running gets `StoreUnavailable`)."""
         with self._lock:

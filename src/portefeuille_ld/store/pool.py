@@ -154,6 +154,11 @@ class Pool:
         with self._lock:
             return tuple(sorted(w.pid for w in self._all))
 
+    def waiting(self) -> int:
+        """How many callers wait for a worker now."""
+        with self._lock:
+            return len(self._waiters)
+
     def close(self) -> None:
         """Stop every worker: idle ones are asked to exit, busy ones are killed."""
         with self._lock:
