@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Graph, URIRef
+from rdflib.plugins.stores.memory import SimpleMemory
 
 from portefeuille_ld import formats
 from portefeuille_ld.namespaces import PREFIXES
@@ -48,6 +49,7 @@ __all__ = [
     "REPORT_FILE",
     "SHAPES_FILE",
     "Manifest",
+    "NamedGraphs",
     "context_url",
     "media_type",
     "write_artifacts",
@@ -85,6 +87,13 @@ def media_type(name: str) -> str:
     if known is not None:
         return known.media_type
     return _OTHER_MEDIA_TYPES.get(extension, "application/octet-stream")
+
+
+class NamedGraphs(Protocol):
+    """Graphs named by their identifiers: an rdflib `Dataset`, or graphs each in a store of
+    its own (cheaper: rdflib's context-aware store keeps each triple's graphs)."""
+
+    def graphs(self) -> Iterable[Graph]: ...
 
 
 Content = bytes | Callable[[dumps.Output], None]
@@ -131,7 +140,9 @@ def _iri(graph: Graph) -> str:
     return str(graph.identifier)
 
 
-def _graphs(dataset: Dataset, data: Sequence[URIRef], ontology: URIRef, shapes: URIRef) -> _Graphs:
+def _graphs(
+    dataset: NamedGraphs, data: Sequence[URIRef], ontology: URIRef, shapes: URIRef
+) -> _Graphs:
     """Look the graphs up without creating any; refuse duplicates and forgotten graphs."""
     listed = [*data, ontology, shapes]
     if len(set(listed)) != len(listed):
@@ -166,7 +177,7 @@ def _check_options(base_iri: str, build_date: str, extra: Mapping[str, bytes]) -
 
 
 def write_artifacts(
-    dataset: Dataset,
+    dataset: NamedGraphs,
     directory: Path,
     *,
     data_graphs: Sequence[URIRef],
@@ -235,7 +246,7 @@ def _union(data: Sequence[Graph]) -> Graph:
     """The editions' graphs as one graph: the graph itself when there is only one."""
     if len(data) == 1:
         return data[0]
-    union = Graph()
+    union = Graph(store=SimpleMemory())
     for graph in data:
         union += graph
     return union

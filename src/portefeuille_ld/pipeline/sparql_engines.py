@@ -14,6 +14,7 @@ from rdflib import XSD, BNode, Graph, URIRef
 from rdflib.namespace import NamespaceManager
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
+from rdflib.plugins.stores.memory import SimpleMemory
 from rdflib.query import Processor, Result
 from rdflib.store import Store
 from rdflib.term import Identifier, Literal as RdfLiteral, Node, Variable
@@ -22,7 +23,26 @@ from portefeuille_ld.errors import SourceError
 from portefeuille_ld.pipeline.dumps import to_oxigraph
 from portefeuille_ld.pipeline.screening import Index
 
-__all__ = ["OxigraphQueryGraph", "QueryCachingGraph"]
+__all__ = ["OxigraphQueryGraph", "PlainMemory", "QueryCachingGraph"]
+
+
+class PlainMemory(SimpleMemory):
+    """rdflib's store without contexts (one graph per store), that pyshacl accepts as data.
+
+    rdflib's context-aware `Memory` keeps the graphs of each triple: a third of the CPU of
+    adding and of reading triples. pyshacl wraps any data graph in a `Dataset`, which wants
+    a context-aware, graph-aware store, though it reads the data through the graph only: so
+    this store says it is both. It ignores the context it is given: use it for one graph.
+
+    >>> from rdflib import URIRef
+    >>> graph = Graph(store=PlainMemory())
+    >>> _ = graph.add((URIRef("urn:s"), URIRef("urn:p"), URIRef("urn:o")))
+    >>> len(graph), len(Graph(store=graph.store, identifier=URIRef("urn:other")))
+    (1, 1)
+    """
+
+    context_aware = True
+    graph_aware = True
 
 
 class QueryCachingGraph(Graph):
