@@ -81,6 +81,9 @@ class CheckedDataset:
     dataset: GraphSet
     data: Graph
     """The union of the editions' graphs."""
+    lines: dict[str, dumps.SortedTriples]
+    """Each edition graph's N-Triples lines, by graph IRI: made once, for the validation
+    and the dumps (`write_artifacts` takes them out)."""
     report: ValidationReport
     editions: tuple[str, ...]
     build_date: str
@@ -122,12 +125,15 @@ def check(
     dataset = GraphSet(
         (*graphs, _copy(ontology, iris.ontology_graph()), _copy(shapes, iris.shapes_graph()))
     )
-    report = validate(data, shapes=shapes, ontology=ontology)
+    lines = {str(graph.identifier): dumps.SortedTriples.of_graph(graph) for graph in graphs}
+    union = dumps.SortedTriples.union(list(lines.values()))
+    report = validate(data, shapes=shapes, ontology=ontology, lines=union)
+    del union
     log.info("validated %d triples: %d violation(s), %d warning(s)",
              len(data), len(report.violations), len(report.warnings))  # fmt: skip
     if report.violations:
         raise ValidationFailed(report)
-    return CheckedDataset(dataset, data, report, tuple(names), max(dates))
+    return CheckedDataset(dataset, data, lines, report, tuple(names), max(dates))
 
 
 def _graph(identifier: URIRef | None = None) -> Graph:
@@ -188,6 +194,7 @@ def build(
             base_iri=iris.base,
             build_date=date,
             describe=partial(_describe, data=checked.data, iris=iris, build_date=date),
+            data_lines=checked.lines,
         )
         del checked
         gc.collect()  # rdflib's graphs are in reference cycles: free them now, not later
