@@ -20,6 +20,7 @@ from rdflib.compare import to_canonical_graph
 
 from portefeuille_ld.iris import Iris
 from portefeuille_ld.namespaces import DCTERMS, ORG, OWL, PF, RDF, RDFS, SH, SKOS, XSD
+from portefeuille_ld.pipeline import dumps
 from portefeuille_ld.pipeline.artifacts import CONTEXT_FILE, context_url, write_artifacts
 from portefeuille_ld.pipeline.manifest import MANIFEST_FILE, Manifest, sha256_hex
 
@@ -389,6 +390,20 @@ def test_same_input_gives_same_bytes(fixture: Fixture, written: Path, tmp_path: 
         assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
 
 
+def test_lines_given_give_the_same_bytes_and_are_taken(
+    fixture: Fixture, written: Path, tmp_path: Path
+) -> None:
+    """The build hands over the lines it made for the validation: the dumps are the same."""
+    lines = {
+        str(iri): dumps.SortedTriples.of_graph(fixture.graph(iri))
+        for iri in (IRIS.edition_graph(e) for e in EDITIONS)
+    }
+    fixture.write(tmp_path, data_lines=lines)
+    assert lines == {}  # freed before the Turtle and JSON-LD dumps
+    for path in written.iterdir():
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+
+
 _SUBPROCESS = """
 import importlib.util, sys
 from pathlib import Path
@@ -463,6 +478,10 @@ def test_blank_node_in_data_is_refused(tmp_path: Path) -> None:
     fixture.graph(IRIS.edition_graph("2025-2026")).add((BNode(), RDF.type, PF.Project))
     with pytest.raises(ValueError, match="blank nodes in the data graph"):
         fixture.write(tmp_path)
+    graph = fixture.graph(IRIS.edition_graph("2025-2026"))
+    lines = {str(graph.identifier): dumps.SortedTriples.of_graph(graph)}
+    with pytest.raises(ValueError, match="blank nodes in the data graph"):
+        fixture.write(tmp_path, data_lines=lines)
 
 
 def test_graph_left_out_is_refused(tmp_path: Path) -> None:

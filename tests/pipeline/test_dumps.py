@@ -65,7 +65,7 @@ def test_union_of_sorted_triples_is_sorted_without_duplicates() -> None:
     a = dumps.SortedTriples.of(_triples("a"))
     b = dumps.SortedTriples.of(_triples("b") + _triples("a"))
     union = dumps.SortedTriples.union([a, b])
-    assert list(union.lines) == sorted(set(a.lines) | set(b.lines))
+    assert list(union.lines()) == sorted(set(a.lines()) | set(b.lines()))
 
 
 def test_empty_graphs_give_empty_dumps() -> None:
@@ -78,8 +78,11 @@ def test_vocabulary_seen_while_converting_is_the_one_parsed_back() -> None:
     graph = Graph().parse(Path(__file__).parents[1] / "golden" / "portefeuille.nt")
     graph.add((BNode("b"), URIRef("https://e.org/p"), Literal("x", lang="fr")))
     graph.add((URIRef("https://e.org/s"), URIRef("https://e.org/q"), Literal("plain")))
+    graph.add((URIRef("https://e.org/s"), URIRef("https://e.org/q"), BNode("o")))
+    graph.add((URIRef("https://e.org/s"), URIRef("https://e.org/q"), Literal("_:x")))
     part = dumps.SortedTriples.of_graph(graph)
     assert part.known is not None
     assert part.known == dumps.Vocabulary.of(part.triples())
+    assert part.known.blank_nodes == {"b", "o"}
     union = dumps.SortedTriples.union([part, dumps.SortedTriples.of_graph(Graph())])
     assert union.vocabulary() == dumps.Vocabulary.of(union.triples())

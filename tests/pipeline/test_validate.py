@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import Dataset, Graph, URIRef
 
 from portefeuille_ld.errors import SourceError
 from portefeuille_ld.namespaces import SH
+from portefeuille_ld.pipeline.sparql_engines import PlainMemory
 from portefeuille_ld.pipeline.validate import SparqlEngine, Validator, render, validate
 
 PREFIXES = """
@@ -292,3 +293,31 @@ def test_a_limit_applies_to_each_focus_node_not_to_all(sparql: SparqlEngine) -> 
         ("http://example.org/a", "http://example.org/x"),
         ("http://example.org/b", "http://example.org/y"),
     ]
+
+
+@pytest.mark.parametrize("sparql", ["oxigraph", "rdflib"])
+def test_a_graph_without_contexts_gets_the_report_of_a_dataset_graph(sparql: SparqlEngine) -> None:
+    """The build's data graphs are each in a `PlainMemory` store, not named graphs of a
+    `Dataset`: pyshacl must accept them, and report the same, leaving them unchanged."""
+    shapes, ontology = (
+        _graph(ONTOLOGY_SHAPES),
+        _graph(
+            PREFIXES
+            + "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> ."
+            + "ex:Kid rdfs:subClassOf ex:Thing ."
+        ),
+    )
+    source = _graph(
+        PREFIXES + "ex:a a ex:Thing ; ex:kin ex:b , ex:c . ex:b a ex:Kid . ex:c a ex:Other ."
+    )
+    dataset = Dataset()
+    in_dataset = dataset.graph(URIRef("http://example.org/graph"))
+    plain = Graph(store=PlainMemory(), identifier=URIRef("http://example.org/graph"))
+    for triple in source:
+        in_dataset.add(triple)
+        plain.add(triple)
+    validator = Validator(shapes=shapes, ontology=ontology, sparql=sparql)
+    expected = validator.validate(in_dataset)
+    assert expected.violations
+    assert validator.validate(plain).results == expected.results
+    assert set(plain) == set(source)

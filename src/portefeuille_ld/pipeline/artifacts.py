@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Graph, URIRef
+from rdflib.plugins.stores.memory import SimpleMemory
 
 from portefeuille_ld import formats
 from portefeuille_ld.namespaces import PREFIXES
@@ -48,6 +49,7 @@ __all__ = [
     "REPORT_FILE",
     "SHAPES_FILE",
     "Manifest",
+    "NamedGraphs",
     "context_url",
     "media_type",
     "write_artifacts",
@@ -85,6 +87,13 @@ def media_type(name: str) -> str:
     if known is not None:
         return known.media_type
     return _OTHER_MEDIA_TYPES.get(extension, "application/octet-stream")
+
+
+class NamedGraphs(Protocol):
+    """Graphs named by their identifiers: an rdflib `Dataset`, or graphs each in a store of
+    its own (cheaper: rdflib's context-aware store keeps each triple's graphs)."""
+
+    def graphs(self) -> Iterable[Graph]: ...
 
 
 Content = bytes | Callable[[dumps.Output], None]
@@ -131,7 +140,9 @@ def _iri(graph: Graph) -> str:
     return str(graph.identifier)
 
 
-def _graphs(dataset: Dataset, data: Sequence[URIRef], ontology: URIRef, shapes: URIRef) -> _Graphs:
+def _graphs(
+    dataset: NamedGraphs, data: Sequence[URIRef], ontology: URIRef, shapes: URIRef
+) -> _Graphs:
     """Look the graphs up without creating any; refuse duplicates and forgotten graphs."""
     listed = [*data, ontology, shapes]
     if len(set(listed)) != len(listed):
@@ -143,10 +154,21 @@ def _graphs(dataset: Dataset, data: Sequence[URIRef], ontology: URIRef, shapes: 
     forgotten = sorted(str(i) for i, g in present.items() if i not in listed and len(g))
     if forgotten:
         raise ValueError(f"graphs with triples that would not be published: {', '.join(forgotten)}")
-    for iri in data:
-        if dumps.has_blank_nodes(present[iri]):
-            raise ValueError(f"blank nodes in the data graph <{iri}>: mint IRIs in iris.py")
     return _Graphs({str(i): present[i] for i in data}, present[ontology], present[shapes])
+
+
+def _data_lines(
+    graphs: _Graphs, given: dict[str, dumps.SortedTriples]
+) -> dict[str, dumps.SortedTriples]:
+    """Each data graph's lines, taken out of `given` or made now; refuse blank nodes."""
+    lines = {
+        iri: given.pop(iri) if iri in given else dumps.SortedTriples.of_graph(g)
+        for iri, g in graphs.data.items()
+    }
+    for iri, part in lines.items():
+        if part.vocabulary().blank_nodes:
+            raise ValueError(f"blank nodes in the data graph <{iri}>: mint IRIs in iris.py")
+    return lines
 
 
 def _check_options(base_iri: str, build_date: str, extra: Mapping[str, bytes]) -> None:
@@ -166,7 +188,7 @@ def _check_options(base_iri: str, build_date: str, extra: Mapping[str, bytes]) -
 
 
 def write_artifacts(
-    dataset: Dataset,
+    dataset: NamedGraphs,
     directory: Path,
     *,
     data_graphs: Sequence[URIRef],
@@ -177,6 +199,7 @@ def write_artifacts(
     build_date: str,
     extra_files: Mapping[str, bytes] | None = None,
     describe: Callable[[Sequence[FileEntry]], Mapping[str, bytes]] | None = None,
+    data_lines: dict[str, dumps.SortedTriples] | None = None,
 ) -> Manifest:
     """Write every file of a release into `directory` (existing, empty) and return its manifest.
 
@@ -184,7 +207,9 @@ def write_artifacts(
     graphs must have no blank node. `extra_files` (name → bytes) are written and
     listed as they are. `describe` is given the entries (size, SHA-256) of every other file
     and returns files derived from them (e.g. a description of the dumps), written and listed
-    the same way, so the manifest is written once.
+    the same way, so the manifest is written once. `data_lines` (graph IRI → the graph's
+    `dumps.SortedTriples.of_graph`) saves making them again for the graphs it has; they
+    are taken out of it, to be freed once the dumps made from them are written.
 
     :raises ValueError: on a missing, duplicate or unlisted graph, a blank node in the
         data, an invalid IRI, a bad base IRI or build date, or a bad extra file name.
@@ -192,6 +217,7 @@ def write_artifacts(
     extra = dict(extra_files or {})
     _check_options(base_iri, build_date, extra)
     graphs = _graphs(dataset, data_graphs, ontology_graph, shapes_graph)
+    lines = _data_lines(graphs, data_lines or {})
     entries: dict[str, FileEntry] = {}
 
     def put(name: str, content: Content) -> None:
@@ -206,7 +232,7 @@ def write_artifacts(
         entries[name] = FileEntry(name, media_type(name), hashed.size, hashed.sha256.hexdigest())
 
     union = _union(list(graphs.data.values()))
-    _write_data_files(union, graphs, put)
+    _write_data_files(union, graphs, lines, put)
     put(REPORT_FILE, dumps.turtle(dumps.canonical(report, salt="report"), prefixes=PREFIXES))
     for name, content in extra.items():
         put(name, content)
@@ -235,33 +261,39 @@ def _union(data: Sequence[Graph]) -> Graph:
     """The editions' graphs as one graph: the graph itself when there is only one."""
     if len(data) == 1:
         return data[0]
-    union = Graph()
+    union = Graph(store=SimpleMemory())
     for graph in data:
         union += graph
     return union
 
 
-def _write_data_files(union: Graph, graphs: _Graphs, put: Callable[[str, Content], None]) -> None:
+def _write_data_files(
+    union: Graph,
+    graphs: _Graphs,
+    data_lines: dict[str, dumps.SortedTriples],
+    put: Callable[[str, Content], None],
+) -> None:
     """Every dump, the JSON-LD context, the ontology and the shapes.
 
     Each graph is turned into sorted N-Triples lines once (`dumps.SortedTriples`); the
     N-Triples, N-Quads, RDF/XML and TriG dumps are all made from those lines, each
-    written a part at a time. The data graphs have no blank nodes (`_graphs`): they
-    need no canonical labels.
+    written a part at a time. The data graphs have no blank nodes (`_data_lines`): they
+    need no canonical labels. `data_lines` is emptied once those dumps are written.
     """
-    canonical = dict(graphs.data)
     ontology = dumps.canonical(graphs.ontology, salt=_iri(graphs.ontology))
     shapes = dumps.canonical(graphs.shapes, salt=_iri(graphs.shapes))
-    canonical.update({_iri(ontology): ontology, _iri(shapes): shapes})
-    named = [(iri, dumps.SortedTriples.of_graph(canonical[iri])) for iri in sorted(canonical)]
-    lines = dict(named)
+    lines = data_lines  # taken over: emptied below
+    for graph in (ontology, shapes):
+        lines[_iri(graph)] = dumps.SortedTriples.of_graph(graph)
+    named = [(iri, lines[iri]) for iri in sorted(lines)]
     data = dumps.SortedTriples.union([lines[iri] for iri in graphs.data])
     put("portefeuille.nt", data.write_ntriples)
     put("portefeuille.rdf", partial(dumps.write_rdf_xml, data, prefixes=PREFIXES))
     del data
     put("portefeuille.nq", partial(dumps.write_nquads, named))
     put("portefeuille.trig", partial(dumps.write_trig, named, prefixes=PREFIXES))
-    del named, lines
+    del named
+    lines.clear()
     put(ONTOLOGY_FILE, dumps.turtle(ontology, prefixes=PREFIXES))
     put(SHAPES_FILE, dumps.turtle(shapes, prefixes=PREFIXES))
     put("portefeuille.ttl", partial(dumps.write_turtle, union, prefixes=PREFIXES))

@@ -21,6 +21,7 @@ import heapq
 import io
 import itertools
 import re
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Protocol, cast
@@ -121,6 +122,7 @@ def _oxigraph_triples(graph: Graph, seen: Vocabulary | None = None) -> Iterator[
     iris: dict[URIRef, ox.NamedNode] = {}
     predicates: set[Node] = set()
     datatypes: set[str] = set()
+    blank_nodes: set[str] = set()
     for s, p, o in graph:
         subject, predicate = _converted(s, iris), _converted(p, iris)
         if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
@@ -128,13 +130,18 @@ def _oxigraph_triples(graph: Graph, seen: Vocabulary | None = None) -> Iterator[
         value = _converted(o, iris)
         if seen is not None:
             predicates.add(p)
-            if isinstance(value, ox.Literal):
+            if type(value) is ox.Literal:
                 datatypes.add(value.datatype.value)
+            elif type(value) is ox.BlankNode:
+                blank_nodes.add(value.value)
+            if type(subject) is ox.BlankNode:
+                blank_nodes.add(subject.value)
         yield ox.Triple(subject, predicate, value)
     if seen is not None:
         seen.iris.update(str(iri) for iri in iris)
         seen.iris.update(datatypes)
         seen.predicates.update(str(p) for p in predicates)
+        seen.blank_nodes.update(blank_nodes)
 
 
 def _converted(
@@ -150,10 +157,12 @@ def _converted(
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """The IRIs some triples use (terms and literals' datatypes), and their predicates'."""
+    """The IRIs some triples use (terms and literals' datatypes), their predicates', and the
+    labels of their blank nodes."""
 
     iris: set[str] = field(default_factory=set)
     predicates: set[str] = field(default_factory=set)
+    blank_nodes: set[str] = field(default_factory=set)
 
     @classmethod
     def of(cls, triples: Iterable[ox.Triple]) -> Vocabulary:
@@ -165,6 +174,8 @@ class Vocabulary:
                     vocabulary.iris.add(term.value)
                 elif isinstance(term, ox.Literal):
                     vocabulary.iris.add(term.datatype.value)
+                elif isinstance(term, ox.BlankNode):
+                    vocabulary.blank_nodes.add(term.value)
         return vocabulary
 
 
@@ -174,7 +185,11 @@ class SortedTriples:
 
     Written once per graph and shared by every dump made from it. Lines are sorted as
     bytes, which for UTF-8 is the order of the code points, and split only at ``\\n``:
-    pyoxigraph escapes ``\\n`` and ``\\r`` in literals but writes U+2028 as it is.
+    pyoxigraph escapes ``\\n`` and ``\\r`` in literals but writes U+2028 as it is. They
+    are kept `_BATCH` to a chunk, each chunk compressed: the build holds them from the
+    validation to the last dump, and the 2.7 million lines of a 100k portfolio take
+    600 MiB as bytes objects; sorted lines compress tenfold or more at zlib's fastest
+    level, for about 1.5 s of CPU to compress and 1 s per pass over them.
 
     >>> s, p = ox.NamedNode("https://e.org/s"), ox.NamedNode("https://e.org/p")
     >>> b, a = ox.Triple(s, p, ox.Literal("b")), ox.Triple(s, p, ox.Literal("a"))
@@ -182,7 +197,8 @@ class SortedTriples:
     ['a', 'b']
     """
 
-    lines: tuple[bytes, ...]
+    packed: tuple[bytes, ...]
+    """The lines, `_BATCH` to a chunk, each ended by a newline, each chunk zlib-compressed."""
     known: Vocabulary | None = field(default=None, compare=False, repr=False)
     """Their vocabulary, when it was seen while converting them."""
 
@@ -194,7 +210,7 @@ class SortedTriples:
         while batch := list(itertools.islice(remaining, _BATCH)):
             lines.update((ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b"").split(b"\n"))
         lines.discard(b"")
-        return cls(tuple(sorted(lines)), known)
+        return cls(_chunked(sorted(lines)), known)
 
     @classmethod
     def of_graph(cls, graph: Graph) -> SortedTriples:
@@ -212,7 +228,18 @@ class SortedTriples:
                 assert part.known is not None
                 known.iris.update(part.known.iris)
                 known.predicates.update(part.known.predicates)
-        return cls(tuple(sorted({line for part in parts for line in part.lines})), known)
+                known.blank_nodes.update(part.known.blank_nodes)
+        return cls(_chunked(sorted({line for part in parts for line in part.lines()})), known)
+
+    def chunks(self) -> Iterator[bytes]:
+        """The lines, a chunk at a time: N-Triples documents of `_BATCH` lines."""
+        for packed in self.packed:
+            yield zlib.decompress(packed)
+
+    def lines(self) -> Iterator[bytes]:
+        """The lines, without their newlines, a chunk split at a time."""
+        for chunk in self.chunks():
+            yield from chunk.split(b"\n")[:-1]
 
     def vocabulary(self) -> Vocabulary:
         """The IRIs and predicates of these triples: as seen when converted, else parsed."""
@@ -220,18 +247,25 @@ class SortedTriples:
 
     def ntriples(self) -> bytes:
         """The N-Triples document: these lines, each ended by a newline."""
-        return _joined(self.lines)
+        return b"".join(self.chunks())
 
     def write_ntriples(self, output: Output) -> None:
-        """`ntriples`, written a batch of lines at a time: never the whole text at once."""
-        _write_lines(self.lines, output)
+        """`ntriples`, written a chunk at a time: never the whole text at once."""
+        for chunk in self.chunks():
+            output.write(chunk)
 
     def triples(self) -> Iterator[ox.Triple]:
-        """The triples again, in this order, parsed a batch of lines at a time."""
-        for start in range(0, len(self.lines), _BATCH):
-            batch = _joined(self.lines[start : start + _BATCH])
-            for quad in ox.parse(batch, ox.RdfFormat.N_TRIPLES):
+        """The triples again, in this order, parsed a chunk at a time."""
+        for chunk in self.chunks():
+            for quad in ox.parse(chunk, ox.RdfFormat.N_TRIPLES):
                 yield quad.triple
+
+
+def _chunked(lines: Sequence[bytes]) -> tuple[bytes, ...]:
+    """`lines` as `SortedTriples.packed`."""
+    return tuple(
+        zlib.compress(_joined(lines[i : i + _BATCH]), 1) for i in range(0, len(lines), _BATCH)
+    )
 
 
 def _joined(lines: Sequence[bytes]) -> bytes:
@@ -269,7 +303,7 @@ def nquads(graphs: Sequence[tuple[str, SortedTriples]]) -> bytes:
 
 def write_nquads(graphs: Sequence[tuple[str, SortedTriples]], output: Output) -> None:
     """`nquads`, written a batch of lines at a time (see `nquads` for the order)."""
-    named = [_with_graph(name, part.lines) for name, part in graphs]
+    named = [_with_graph(name, part.lines()) for name, part in graphs]
     _write_lines(_distinct(heapq.merge(*named)), output)
 
 

@@ -6,7 +6,7 @@ constraints and targets; `Validator` picks one by its ``sparql`` option.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import pyoxigraph as ox
@@ -14,15 +14,37 @@ from rdflib import XSD, BNode, Graph, URIRef
 from rdflib.namespace import NamespaceManager
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
+from rdflib.plugins.stores.memory import SimpleMemory
 from rdflib.query import Processor, Result
 from rdflib.store import Store
 from rdflib.term import Identifier, Literal as RdfLiteral, Node, Variable
 
 from portefeuille_ld.errors import SourceError
-from portefeuille_ld.pipeline.dumps import to_oxigraph
+from portefeuille_ld.pipeline.dumps import SortedTriples, to_oxigraph
 from portefeuille_ld.pipeline.screening import Index
 
-__all__ = ["OxigraphQueryGraph", "QueryCachingGraph"]
+__all__ = ["OxigraphQueryGraph", "PlainMemory", "QueryCachingGraph"]
+
+_Triple = tuple[Node, Node, Node]
+
+
+class PlainMemory(SimpleMemory):
+    """rdflib's store without contexts (one graph per store), that pyshacl accepts as data.
+
+    rdflib's context-aware `Memory` keeps the graphs of each triple: a third of the CPU of
+    adding and of reading triples. pyshacl wraps any data graph in a `Dataset`, which wants
+    a context-aware, graph-aware store, though it reads the data through the graph only: so
+    this store says it is both. It ignores the context it is given: use it for one graph.
+
+    >>> from rdflib import URIRef
+    >>> graph = Graph(store=PlainMemory())
+    >>> _ = graph.add((URIRef("urn:s"), URIRef("urn:p"), URIRef("urn:o")))
+    >>> len(graph), len(Graph(store=graph.store, identifier=URIRef("urn:other")))
+    (1, 1)
+    """
+
+    context_aware = True
+    graph_aware = True
 
 
 class QueryCachingGraph(Graph):
@@ -71,10 +93,11 @@ class OxigraphQueryGraph(Graph):
     """A Graph whose `query` runs in Oxigraph, over a copy of its triples (and their `index`).
 
     The copy is made at the first query after a change: pyshacl adds the ontology to
-    the data, then only reads. ``initBindings`` become Oxigraph substitutions, which
-    bind the variable everywhere in the query, sub-SELECTs included (as SHACL's
-    pre-binding says); a query Oxigraph cannot run with them (it wants a substituted
-    variable in the SELECT clause) runs in rdflib. Results come back as rdflib terms;
+    the data, then only reads. It is loaded from the N-Triples lines given to `seed`, if
+    any, rather than converted from rdflib's terms again. ``initBindings`` become Oxigraph
+    substitutions, which bind the variable everywhere in the query, sub-SELECTs included
+    (as SHACL's pre-binding says); a query Oxigraph cannot run with them (it wants a
+    substituted variable in the SELECT clause) runs in rdflib. Results come back as rdflib terms;
     a literal typed xsd:string comes back without a datatype, as rdflib parses ``"text"``.
     """
 
@@ -83,43 +106,55 @@ class OxigraphQueryGraph(Graph):
     ) -> None:
         super().__init__(store, identifier, namespace_manager)  # type: ignore[arg-type]
         self._store: ox.Store | None = None
+        self._seed: tuple[SortedTriples, list[_Triple]] | None = None
         self.index: Index | None = None
         self._prefixes = {prefix: str(namespace) for prefix, namespace in self.namespaces()}
 
     def add(self, triple: tuple[Node, Node, Node]) -> OxigraphQueryGraph:
-        self._store = None
+        self._store = self._seed = None
         super().add(triple)
         return self
 
     def addN(self, quads: Iterable[Any]) -> OxigraphQueryGraph:
-        self._store = None
+        self._store = self._seed = None
         super().addN(quads)
         return self
 
     def remove(self, triple: tuple[Node | None, Node | None, Node | None]) -> OxigraphQueryGraph:
-        self._store = None
+        self._store = self._seed = None
         super().remove(triple)
         return self
+
+    def seed(self, lines: SortedTriples, others: Iterable[_Triple]) -> None:
+        """Make the next copy from `lines` and `others`: the graph's triples, now, as
+        N-Triples lines (`dumps.SortedTriples`) but for `others`, which are not in them.
+
+        Ignored if the lines hold a blank node, which a store would rename; forgotten at
+        the next change of the graph.
+        """
+        self._store = None
+        self._seed = None if lines.vocabulary().blank_nodes else (lines, list(others))
 
     def oxigraph(self) -> ox.Store:
         """The Oxigraph copy of the graph, made now if it is not up to date."""
         if self._store is None:
             self.index = Index()
             self._store = ox.Store()
-            self._store.bulk_extend(self._quads(self.index))
+            if self._seed is None:
+                self._store.bulk_extend(_quads(self._triples(), self.index.add))
+            else:
+                lines, others = self._seed
+                for chunk in lines.chunks():
+                    self._store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+                self._store.bulk_extend(_quads(others))
+                index = self.index.add
+                for triple in self._triples():
+                    index(triple)
         return self._store
 
-    def _quads(self, index: Index) -> Iterator[ox.Quad]:
-        """The graph's triples as Oxigraph quads, also `index`ed."""
-        iri, add = ox.NamedNode, index.add
+    def _triples(self) -> Iterator[_Triple]:
         for triple, _ in self.store.triples((None, None, None), context=self):
-            add(triple)
-            s, p, o = triple
-            yield ox.Quad(
-                iri(s) if type(s) is URIRef else to_oxigraph(s),  # type: ignore[arg-type]
-                iri(p),  # type: ignore[arg-type]
-                iri(o) if type(o) is URIRef else to_oxigraph(o),
-            )
+            yield triple
 
     def query(
         self,
@@ -176,6 +211,22 @@ class OxigraphQueryGraph(Graph):
                 )
             )
         return outcome
+
+
+def _quads(
+    triples: Iterable[_Triple], index: Callable[[_Triple], None] | None = None
+) -> Iterator[ox.Quad]:
+    """`triples` as Oxigraph quads, each given to `index` too."""
+    iri = ox.NamedNode
+    for triple in triples:
+        if index is not None:
+            index(triple)
+        s, p, o = triple
+        yield ox.Quad(
+            iri(s) if type(s) is URIRef else to_oxigraph(s),  # type: ignore[arg-type]
+            iri(p),  # type: ignore[arg-type]
+            iri(o) if type(o) is URIRef else to_oxigraph(o),
+        )
 
 
 def _from_oxigraph(term: Any) -> Identifier:

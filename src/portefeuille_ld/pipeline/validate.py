@@ -24,6 +24,7 @@ from rdflib.term import Literal as RdfLiteral, Node
 
 from portefeuille_ld.errors import SourceError
 from portefeuille_ld.namespaces import PREFIXES, RDF, SH
+from portefeuille_ld.pipeline.dumps import SortedTriples
 from portefeuille_ld.pipeline.screening import Screens
 from portefeuille_ld.pipeline.shapes_plan import (
     hoisted,
@@ -141,8 +142,11 @@ class Validator:
         self.sparql: SparqlEngine = sparql
         self._prepared: dict[str, Query] = {}
 
-    def validate(self, data: Graph) -> ValidationReport:
+    def validate(self, data: Graph, *, lines: SortedTriples | None = None) -> ValidationReport:
         """Validate `data`, with the ontology's axioms mixed into it.
+
+        `lines`, when given, must be `data`'s triples as `dumps.SortedTriples`: the copy
+        for Oxigraph is then loaded from them rather than converted again.
 
         SHACL-SPARQL constraints and targets are enabled; warnings and infos are
         reported but do not break conformance. Without inference, a plain `Graph` is
@@ -174,6 +178,8 @@ class Validator:
             # the copy for Oxigraph indexes the data too, as pyshacl will see it: not so
             # if inference adds triples first
             if isinstance(target, OxigraphQueryGraph) and self.inference == "none":
+                if lines is not None:
+                    target.seed(lines, added)
                 target.oxigraph()
                 assert target.index is not None
                 shapes = self._screens.apply(shapes, target.index)
@@ -214,8 +220,11 @@ def validate(
     ontology: Graph,
     inference: Inference = "none",
     sparql: SparqlEngine = "oxigraph",
+    lines: SortedTriples | None = None,
 ) -> ValidationReport:
     """Validate `data` against `shapes` once (see `Validator` to validate several graphs).
+
+    `lines`: as for `Validator.validate`.
 
     >>> from rdflib import Graph
     >>> report = validate(Graph(), shapes=Graph(), ontology=Graph())
@@ -225,7 +234,7 @@ def validate(
     :raises SourceError: the shapes graph cannot be evaluated (malformed shape or SPARQL).
     """
     validator = Validator(shapes=shapes, ontology=ontology, inference=inference, sparql=sparql)
-    return validator.validate(data)
+    return validator.validate(data, lines=lines)
 
 
 def render(report: ValidationReport, *, lang: Language | None = None) -> str:
