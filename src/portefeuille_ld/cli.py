@@ -180,6 +180,15 @@ def serve(
             " else 0: none).",
         ),
     ] = None,
+    inline_describe_quads: Annotated[
+        int | None,
+        typer.Option(
+            "--inline-describe-quads",
+            help="Answer a DESCRIBE of IRIs reading at most this many quads in the server,"
+            " without a worker, from a copy of the data of its own (default:"
+            " PORTEFEUILLE_INLINE_DESCRIBE_QUADS, else 256; 0: none, and no copy).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the published build (building it first if there is none) over HTTP.
 
@@ -201,6 +210,7 @@ def serve(
         data_files=data_files or None,
         access_log=access_log,
         result_cache_bytes=result_cache_bytes,
+        inline_describe_quads=inline_describe_quads,
     )
     if settings.data_files:
         check_files(settings.data_files)

@@ -49,6 +49,11 @@ class Settings:
     result_cache_bytes: int = 0
     """Bytes of query answers the server keeps per release, to answer a repeated query
     without running it (`portefeuille_ld.store.result_cache`); 0: none are kept."""
+    inline_describe_quads: int = 256
+    """A ``DESCRIBE`` of IRIs reading at most this many quads is answered in the server
+    process, without a worker's round trip (`portefeuille_ld.store.inline`), from a copy of
+    the data of its own (one more, in memory, when the workers are); 0: every query goes to
+    a worker, and the server holds no copy."""
     store_in_memory: bool = True
     """Workers answer from the release's on-disk store at once, and meanwhile parse the data
     into memory, then answer from there (several times faster; one copy per worker).

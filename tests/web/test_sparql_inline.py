@@ -1,12 +1,14 @@
 """A small ``DESCRIBE`` answered in the server is a worker's answer: status, headers, body.
 
 Two servers over the fixture dataset: the app as `create_app` builds it (small descriptions
-answered in the server, `portefeuille_ld.store.inline`), and the same app on a store that
-sends every query to its workers; the answers must be the same, but for the ``Date`` header.
+answered in the server, `portefeuille_ld.store.inline`), and the same app with
+``inline_describe_quads=0``, which sends every query to its workers; the answers must be the
+same, but for the ``Date`` header.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -19,8 +21,6 @@ from rdflib import Graph, URIRef
 
 from portefeuille_ld.settings import Settings
 from portefeuille_ld.store.isolated import IsolatedStore
-from portefeuille_ld.store.pool import PoolLimits
-from portefeuille_ld.store.sources import FilesSource
 from portefeuille_ld.web.app import create_app
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]
@@ -81,26 +81,20 @@ CASES = [
 def servers(serve_app: Serve, fixture_path: Path) -> Iterator[tuple[str, str]]:
     """Base URLs of the app answering small descriptions itself, and of one that does not."""
     settings = Settings(data_files=(fixture_path,), workers=1, max_query_length=5_000)
-    limits = PoolLimits(workers=1, timeout_s=settings.query_timeout_s, max_queued=4)
-    workers_only = IsolatedStore(
-        FilesSource([fixture_path], in_memory=True),
-        limits,
-        max_result_bytes=settings.max_result_bytes,
-        in_memory=True,
-    )
     inline_app = create_app(settings)
-    try:
-        with (
-            serve_app(inline_app) as inline,
-            serve_app(create_app(settings, workers_only)) as plain,
-        ):
-            store = inline_app.state.store
-            assert isinstance(store, IsolatedStore)
-            assert _wait(store.answers_inline)
-            assert not workers_only.answers_inline()
-            yield inline, plain
-    finally:
-        workers_only.close()
+    plain_app = create_app(dataclasses.replace(settings, inline_describe_quads=0))
+    with serve_app(inline_app) as inline, serve_app(plain_app) as plain:
+        store, workers_only = inline_app.state.store, plain_app.state.store
+        assert isinstance(store, IsolatedStore) and isinstance(workers_only, IsolatedStore)
+        assert _wait(store.answers_inline)
+        assert not workers_only.answers_inline()
+        yield inline, plain
+
+
+def test_the_budget_is_a_setting() -> None:
+    assert Settings().inline_describe_quads == 256
+    environ = {"PORTEFEUILLE_INLINE_DESCRIBE_QUADS": "0"}
+    assert Settings.from_env(environ).inline_describe_quads == 0
 
 
 def _wait(condition: Callable[[], bool]) -> bool:

@@ -23,7 +23,6 @@ from fastapi import FastAPI
 from portefeuille_ld import __version__
 from portefeuille_ld.settings import Settings
 from portefeuille_ld.store.base import Store
-from portefeuille_ld.store.inline import BUDGET_QUADS
 from portefeuille_ld.store.isolated import IsolatedStore
 from portefeuille_ld.store.pool import PoolLimits
 from portefeuille_ld.store.sources import DataSource, FilesSource, ReleaseSource
@@ -68,7 +67,7 @@ def open_store(settings: Settings) -> IsolatedStore:
         max_result_bytes=settings.max_result_bytes,
         in_memory=settings.store_in_memory,
         result_cache_bytes=settings.result_cache_bytes,
-        inline_quads=BUDGET_QUADS,
+        inline_quads=settings.inline_describe_quads,
     )
 
 
