@@ -150,11 +150,7 @@ class IsolatedStore:
         """`query` for a coroutine: waits on the event loop, with the same guard and limits."""
         call = QueryCall.of(sparql, accept, tuple(default_graph_uris), tuple(named_graph_uris))
         with self._using() as generation:
-            cached = generation.results.get(call)
-            if cached is not None:
-                return cached
-            guard_query(sparql, known_graphs=generation.statistics.graph_iris)
-            answered = _inline(generation, call, accept)
+            answered = _without_worker(generation, call, sparql, accept)
             if answered is not None:
                 return answered
             reply = await generation.pool.run_async(call)
@@ -202,12 +198,7 @@ class IsolatedStore:
         with self._using() as generation:
             if sparql is None:
                 return generation.pool.run(call).unwrap()
-            cached = generation.results.get(call)
-            if cached is not None:
-                return cached
-            # refuse what must not run before it takes a worker
-            guard_query(sparql, known_graphs=generation.statistics.graph_iris)
-            answered = _inline(generation, call, accept)
+            answered = _without_worker(generation, call, sparql, accept)
             if answered is not None:
                 return answered
             reply = generation.pool.run(call)
@@ -277,6 +268,20 @@ class IsolatedStore:
         log.info("switched from %s to %s", old.key, key)
         if done:
             old.close_later()
+
+
+def _without_worker(
+    generation: _Generation, call: Call, sparql: str, accept: Format | str
+) -> QueryResult | None:
+    """The answer when no worker is needed: a cached one, or one given in the server.
+
+    :raises QueryError: the guard refuses the query (`guard_query`), before it takes a worker.
+    """
+    cached = generation.results.get(call)
+    if cached is not None:
+        return cached
+    guard_query(sparql, known_graphs=generation.statistics.graph_iris)
+    return _inline(generation, call, accept)
 
 
 def _inline(generation: _Generation, call: Call, accept: Format | str) -> QueryResult | None:
