@@ -94,6 +94,22 @@ class Engine:
         return http_client(self.settings(), timeout=30)
 
 
+def _wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+@pytest.fixture(scope="session")
+def wait_until() -> Callable[..., bool]:
+    """``wait_until(condition, timeout_s=10.0)``: poll ``condition`` until it holds (True)
+    or the time-out passes (False): workers replaced, stores opening, queues filling."""
+    return _wait_until
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

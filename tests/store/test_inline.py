@@ -7,7 +7,6 @@ parse names blank nodes anew, a store opened twice names them once.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -66,20 +65,13 @@ def pool(spec: WorkerSpec) -> Iterator[tuple[Pool, StoreStatistics]]:
 
 
 @pytest.fixture(scope="module")
-def inline(spec: WorkerSpec, pool: tuple[Pool, StoreStatistics]) -> Iterator[InlineAnswers]:
+def inline(
+    spec: WorkerSpec, pool: tuple[Pool, StoreStatistics], wait_until: Callable[..., bool]
+) -> Iterator[InlineAnswers]:
     answers = InlineAnswers(spec, pool[1], budget=BUDGET, max_bytes=MAX_BYTES)
     assert wait_until(answers.ready)
     yield answers
     answers.close()
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def _worker(pool: tuple[Pool, StoreStatistics], sparql: str, accept: str) -> QueryResult:
@@ -179,7 +171,7 @@ def test_other_queries_are_left_to_the_workers(
 
 
 def test_a_closed_store_answers_nothing(
-    spec: WorkerSpec, pool: tuple[Pool, StoreStatistics]
+    spec: WorkerSpec, pool: tuple[Pool, StoreStatistics], wait_until: Callable[..., bool]
 ) -> None:
     answers = InlineAnswers(spec, pool[1])
     assert wait_until(answers.ready)
@@ -189,7 +181,7 @@ def test_a_closed_store_answers_nothing(
 
 
 @pytest.fixture
-def busy_store(spec: WorkerSpec) -> Iterator[IsolatedStore]:
+def busy_store(spec: WorkerSpec, wait_until: Callable[..., bool]) -> Iterator[IsolatedStore]:
     """A one-worker store, no wait queue, answering inline, whose worker runs a runaway query."""
     source = FilesSource([Path(str(spec.disk)).parent / "data.nq"])
     limits = PoolLimits(workers=1, timeout_s=5, max_queued=0)

@@ -52,15 +52,6 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
-def wait_until(condition: Callable[[], bool], timeout_s: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
 @pytest.fixture(scope="module")
 def isolated() -> Iterator[IsolatedStore]:
     """Two workers on the fixture, loaded once into a temporary on-disk store."""
@@ -157,7 +148,7 @@ def test_a_worker_refuses_service_even_when_the_parent_guard_is_bypassed(
 
 
 def test_a_runaway_query_is_stopped_at_the_deadline_and_its_worker_replaced(
-    own_store: IsolatedStore,
+    own_store: IsolatedStore, wait_until: Callable[..., bool]
 ) -> None:
     before = set(own_store.worker_pids())
     started = time.monotonic()
@@ -184,7 +175,9 @@ def test_ordinary_queries_keep_their_latency_beside_a_runaway(own_store: Isolate
     assert sorted(latencies)[int(len(latencies) * 0.95)] < 0.5
 
 
-def test_a_worker_that_dies_mid_query_is_a_503_and_is_replaced() -> None:
+def test_a_worker_that_dies_mid_query_is_a_503_and_is_replaced(
+    wait_until: Callable[..., bool],
+) -> None:
     limits = PoolLimits(workers=1, timeout_s=5.0, max_queued=1)
     opened = IsolatedStore(FilesSource([FIXTURE], in_memory=True), limits)
     outcome: list[BaseException] = []
@@ -214,7 +207,9 @@ def test_a_worker_that_dies_mid_query_is_a_503_and_is_replaced() -> None:
 
 
 @contextmanager
-def _full_queue() -> Iterator[tuple[IsolatedStore, list[BaseException]]]:
+def _full_queue(
+    wait_until: Callable[..., bool],
+) -> Iterator[tuple[IsolatedStore, list[BaseException]]]:
     """A one-worker store whose worker and one-place queue are taken by runaway queries;
     on exit, their errors (the list) once both threads are done."""
     limits = PoolLimits(workers=1, timeout_s=3 * TIMEOUT_S, max_queued=1)  # room on a slow machine
@@ -237,8 +232,8 @@ def _full_queue() -> Iterator[tuple[IsolatedStore, list[BaseException]]]:
         opened.close()
 
 
-def test_callers_beyond_the_wait_queue_are_turned_away() -> None:
-    with _full_queue() as (opened, errors):
+def test_callers_beyond_the_wait_queue_are_turned_away(wait_until: Callable[..., bool]) -> None:
+    with _full_queue(wait_until) as (opened, errors):
         with pytest.raises(StoreBusy, match="busy") as busy:
             opened.query("ASK {}")
         assert busy.value.retry_after_s >= 1
@@ -300,7 +295,9 @@ def test_query_async_is_guarded_before_it_takes_a_worker(isolated: IsolatedStore
         asyncio.run(isolated.query_async("SELECT * { SERVICE <http://ex.org/> { ?s ?p ?o } }"))
 
 
-def test_an_awaited_runaway_is_stopped_and_its_worker_replaced(own_store: IsolatedStore) -> None:
+def test_an_awaited_runaway_is_stopped_and_its_worker_replaced(
+    own_store: IsolatedStore, wait_until: Callable[..., bool]
+) -> None:
     before = set(own_store.worker_pids())
     with pytest.raises(QueryTimeout, match="time limit"):
         asyncio.run(own_store.query_async(RUNAWAY))
@@ -312,7 +309,7 @@ def test_an_awaited_runaway_is_stopped_and_its_worker_replaced(own_store: Isolat
 
 
 def test_a_cancelled_awaited_query_kills_its_worker_and_the_pool_recovers(
-    own_store: IsolatedStore,
+    own_store: IsolatedStore, wait_until: Callable[..., bool]
 ) -> None:
     before = set(own_store.worker_pids())
 
@@ -331,8 +328,8 @@ def test_a_cancelled_awaited_query_kills_its_worker_and_the_pool_recovers(
     assert own_store.query("ASK {}").media_type == "application/sparql-results+json"
 
 
-def test_threads_and_coroutines_share_one_wait_queue() -> None:
-    with _full_queue() as (opened, errors):
+def test_threads_and_coroutines_share_one_wait_queue(wait_until: Callable[..., bool]) -> None:
+    with _full_queue(wait_until) as (opened, errors):
         with pytest.raises(StoreBusy, match="busy"):
             asyncio.run(opened.query_async("ASK {}"))
     assert isinstance(errors[0], QueryTimeout)

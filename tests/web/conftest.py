@@ -56,6 +56,27 @@ def serve_app() -> Callable[[FastAPI], AbstractContextManager[str]]:
     return serve
 
 
+SparqlAnswer = tuple[int, list[tuple[str, str]], bytes]
+"""Status, headers but ``Date`` (in order, repeated ones kept) and body of a /sparql answer."""
+
+
+def _sparql_answer(
+    base: str, method: str, params: dict[str, object], headers: dict[str, str], body: bytes | None
+) -> SparqlAnswer:
+    headers = {"Host": "ld.example.org", **headers}  # the service description names it
+    with httpx.Client(base_url=base, trust_env=False, timeout=10) as http:
+        response = http.request(method, "/sparql", params=params, headers=headers, content=body)
+    kept = [(k, v) for k, v in response.headers.multi_items() if k != "date"]
+    return response.status_code, kept, response.content
+
+
+@pytest.fixture(scope="session")
+def sparql_answer() -> Callable[..., SparqlAnswer]:
+    """``sparql_answer(base, method, params, headers, body)``: one request to ``base``'s
+    /sparql, as comparable bytes: two servers that answer alike give equal tuples."""
+    return _sparql_answer
+
+
 @pytest.fixture(scope="session")
 def fixture_path() -> Path:
     """The TriG file of the fixture dataset."""

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -99,27 +98,18 @@ def servers(serve_app: Serve, fixture_path: Path) -> Iterator[tuple[str, str]]:
             yield fast, routed
 
 
-def _answer(
-    base: str, method: str, params: dict[str, object], headers: dict[str, str], body: bytes | None
-) -> tuple[int, list[tuple[str, str]], bytes]:
-    headers = {"Host": "ld.example.org", **headers}  # the service description names it
-    with httpx.Client(base_url=base, trust_env=False, timeout=10) as http:
-        response = http.request(method, "/sparql", params=params, headers=headers, content=body)
-    kept = [(k, v) for k, v in response.headers.multi_items() if k != "date"]
-    return response.status_code, kept, response.content
-
-
 @pytest.mark.parametrize(("method", "params", "headers", "body"), CASES)
 def test_fast_path_answers_as_the_routes(
     servers: tuple[str, str],
+    sparql_answer: Callable[..., tuple[int, list[tuple[str, str]], bytes]],
     method: str,
     params: dict[str, object],
     headers: dict[str, str],
     body: bytes | None,
 ) -> None:
     fast, routed = servers
-    expected = _answer(routed, method, params, headers, body)
-    assert _answer(fast, method, params, headers, body) == expected
+    expected = sparql_answer(routed, method, params, headers, body)
+    assert sparql_answer(fast, method, params, headers, body) == expected
 
 
 @pytest.mark.parametrize(
@@ -132,12 +122,15 @@ def test_fast_path_answers_as_the_routes(
     ],
 )
 def test_a_failing_store_is_answered_as_by_the_routes(
-    serve_app: Serve, failing_store: Callable[[Exception], Store], error: Exception
+    serve_app: Serve,
+    failing_store: Callable[[Exception], Store],
+    error: Exception,
+    sparql_answer: Callable[..., tuple[int, list[tuple[str, str]], bytes]],
 ) -> None:
     settings = Settings(data_files=(Path("unused.nq"),))
     fast_app = create_app(settings, failing_store(error))
     routed_app = _without_fast_path(create_app(settings, failing_store(error)))
     with serve_app(fast_app) as fast, serve_app(routed_app) as routed:
-        expected = _answer(routed, "GET", {"query": "ASK {}"}, {}, None)
+        expected = sparql_answer(routed, "GET", {"query": "ASK {}"}, {}, None)
         assert expected[0] >= 400
-        assert _answer(fast, "GET", {"query": "ASK {}"}, {}, None) == expected
+        assert sparql_answer(fast, "GET", {"query": "ASK {}"}, {}, None) == expected

@@ -9,12 +9,10 @@ same, but for the ``Date`` header.
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from rdflib import Graph, URIRef
@@ -78,7 +76,9 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def servers(serve_app: Serve, fixture_path: Path) -> Iterator[tuple[str, str]]:
+def servers(
+    serve_app: Serve, fixture_path: Path, wait_until: Callable[..., bool]
+) -> Iterator[tuple[str, str]]:
     """Base URLs of the app answering small descriptions itself, and of one that does not."""
     settings = Settings(data_files=(fixture_path,), workers=1, max_query_length=5_000)
     inline_app = create_app(settings)
@@ -86,7 +86,7 @@ def servers(serve_app: Serve, fixture_path: Path) -> Iterator[tuple[str, str]]:
     with serve_app(inline_app) as inline, serve_app(plain_app) as plain:
         store, workers_only = inline_app.state.store, plain_app.state.store
         assert isinstance(store, IsolatedStore) and isinstance(workers_only, IsolatedStore)
-        assert _wait(store.answers_inline)
+        assert wait_until(store.answers_inline)
         assert not workers_only.answers_inline()
         yield inline, plain
 
@@ -97,39 +97,24 @@ def test_the_budget_is_a_setting() -> None:
     assert Settings.from_env(environ).inline_describe_quads == 0
 
 
-def _wait(condition: Callable[[], bool]) -> bool:
-    deadline = time.monotonic() + 10
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
-def _answer(
-    base: str, method: str, params: dict[str, object], headers: dict[str, str], body: bytes | None
-) -> tuple[int, list[tuple[str, str]], bytes]:
-    with httpx.Client(base_url=base, trust_env=False, timeout=10) as http:
-        response = http.request(method, "/sparql", params=params, headers=headers, content=body)
-    kept = [(k, v) for k, v in response.headers.multi_items() if k != "date"]
-    return response.status_code, kept, response.content
-
-
 @pytest.mark.parametrize(("method", "params", "headers", "body"), CASES)
 def test_an_inline_answer_is_the_workers(
     servers: tuple[str, str],
+    sparql_answer: Callable[..., tuple[int, list[tuple[str, str]], bytes]],
     method: str,
     params: dict[str, object],
     headers: dict[str, str],
     body: bytes | None,
 ) -> None:
     inline, plain = servers
-    expected = _answer(plain, method, params, headers, body)
-    assert _answer(inline, method, params, headers, body) == expected
+    expected = sparql_answer(plain, method, params, headers, body)
+    assert sparql_answer(inline, method, params, headers, body) == expected
 
 
-def test_a_description_has_its_triples(servers: tuple[str, str]) -> None:
-    status, _, body = _answer(servers[0], "GET", {"query": DESCRIBE}, {}, None)
+def test_a_description_has_its_triples(
+    servers: tuple[str, str], sparql_answer: Callable[..., tuple[int, list[tuple[str, str]], bytes]]
+) -> None:
+    status, _, body = sparql_answer(servers[0], "GET", {"query": DESCRIBE}, {}, None)
     assert status == 200
     graph = Graph().parse(data=body, format="turtle")
     assert len(graph) >= 3
