@@ -257,7 +257,8 @@ def _pipeline_markdown(result: dict[str, Any]) -> str:
     if result["builds"]:
         lines += ["", "End-to-end `build` (read, map, validate, every dump, VoID, publish):", ""]
         lines += [
-            "| initiatives | triples | wall s | CPU s | peak RSS MiB | outcome |",
+            "| initiatives | triples | wall s | CPU s | peak RSS MiB, all processes "
+            "(largest one) | outcome |",
             "|---|---|---|---|---|---|",
         ]
         for k, b in result["builds"].items():
@@ -266,16 +267,19 @@ def _pipeline_markdown(result: dict[str, Any]) -> str:
             elif b.get("exit"):
                 outcome = f"**failed**: {b.get('error')}"
             else:
-                within = (
-                    b["wall_s"] < BUILD_TARGET_S and b["peak_rss_mib"] < BUILD_TARGET_GIB * 1024
-                )
+                within = b["wall_s"] < BUILD_TARGET_S and _tree_peak(b) < BUILD_TARGET_GIB * 1024
                 outcome = "within" if within else "**over**"
                 outcome += f" {BUILD_TARGET_S:.0f} s / {BUILD_TARGET_GIB:.0f} GiB"
             lines.append(
                 f"| {int(k):,} | {b.get('triples', '?')} | {b['wall_s']} | {b.get('cpu_s', '–')} | "
-                f"{b['peak_rss_mib']} | {outcome} |"
+                f"{_tree_peak(b)} ({b['peak_rss_mib']}) | {outcome} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _tree_peak(build: dict[str, Any]) -> float:
+    """The build's peak memory over all its processes (older results have only the largest)."""
+    return float(build.get("peak_tree_rss_mib", build["peak_rss_mib"]))
 
 
 def _names(text: str) -> list[str]:

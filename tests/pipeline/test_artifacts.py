@@ -4,13 +4,16 @@ the same input gives the same bytes, and the manifest describes the files."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -22,6 +25,7 @@ from portefeuille_ld.iris import Iris
 from portefeuille_ld.namespaces import DCTERMS, ORG, OWL, PF, RDF, RDFS, SH, SKOS, XSD
 from portefeuille_ld.pipeline import dumps
 from portefeuille_ld.pipeline.artifacts import CONTEXT_FILE, context_url, write_artifacts
+from portefeuille_ld.pipeline.line_files import LineFiles
 from portefeuille_ld.pipeline.manifest import MANIFEST_FILE, Manifest, sha256_hex
 
 BASE = "https://w3id.org/portefeuille-qc/"
@@ -468,6 +472,47 @@ def test_extra_files_are_written_and_listed(fixture: Fixture, tmp_path: Path) ->
     manifest = fixture.write(tmp_path, extra_files={"void.ttl": b"# VoID\n"})
     assert (tmp_path / "void.ttl").read_bytes() == b"# VoID\n"
     assert any(f.name == "void.ttl" and f.media_type == "text/turtle" for f in manifest.files)
+
+
+# ---------------------------------------------------------------- in a worker process
+
+
+class CountingPool(ProcessPoolExecutor):
+    """A pool of one spawned worker that keeps what it was given."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self.submitted: list[Callable[[], object]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.submitted.append(fn)
+        return super().submit(fn, *args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[CountingPool]:
+    with CountingPool() as started:
+        yield started
+
+
+def test_line_files_written_by_a_worker_are_the_same(
+    fixture: Fixture, written: Path, tmp_path: Path, pool: CountingPool
+) -> None:
+    """The build writes N-Triples, RDF/XML, N-Quads and TriG in another process."""
+    given = len(pool.submitted)
+    fixture.write(tmp_path, background=pool)
+    assert [type(job) for job in pool.submitted[given:]] == [LineFiles]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written.iterdir())
+    for path in written.iterdir():
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_worker_errors_reach_the_caller(tmp_path: Path, pool: CountingPool) -> None:
+    fixture = make_fixture()
+    bad = URIRef("https://w3id.org/portefeuille-qc/ontologie#1st")  # no XML element name
+    fixture.graph(IRIS.edition_graph("2025-2026")).add((PF.Project, bad, Literal("x")))
+    with pytest.raises(ValueError, match="RDF/XML cannot write the predicate"):
+        fixture.write(tmp_path, background=pool)
 
 
 # ---------------------------------------------------------------- refusals

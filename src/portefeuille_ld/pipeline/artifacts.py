@@ -17,22 +17,23 @@ canonical labels.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 from rdflib import Graph, URIRef
 from rdflib.plugins.stores.memory import SimpleMemory
 
-from portefeuille_ld import formats
 from portefeuille_ld.namespaces import PREFIXES
 from portefeuille_ld.pipeline import dumps
+from portefeuille_ld.pipeline.files import Content, media_type, write_file
 from portefeuille_ld.pipeline.jsonld import Json, dumps as json_bytes, write_jsonld
+from portefeuille_ld.pipeline.line_files import LineFiles
 from portefeuille_ld.pipeline.manifest import (
     MANIFEST_FILE,
     FileEntry,
@@ -64,8 +65,6 @@ DATASET_FILES = ("portefeuille.nq", "portefeuille.trig")
 """The whole dataset, one named graph per edition plus the ontology and the shapes."""
 ONTOLOGY_FILE, SHAPES_FILE, REPORT_FILE = "ontologie.ttl", "formes.ttl", "validation.ttl"
 
-_OTHER_MEDIA_TYPES = {"json": "application/json", "txt": "text/plain", "md": "text/markdown"}
-
 
 def context_url(base_iri: str) -> str:
     """Where the JSON-LD context is published.
@@ -76,47 +75,11 @@ def context_url(base_iri: str) -> str:
     return base_iri + CONTEXT_FILE
 
 
-def media_type(name: str) -> str:
-    """The media type of a file, from its extension.
-
-    >>> media_type("portefeuille.nq"), media_type("manifest.json"), media_type("x.bin")
-    ('application/n-quads', 'application/json', 'application/octet-stream')
-    """
-    extension = name.rpartition(".")[2]
-    known = formats.from_extension(extension)
-    if known is not None:
-        return known.media_type
-    return _OTHER_MEDIA_TYPES.get(extension, "application/octet-stream")
-
-
 class NamedGraphs(Protocol):
     """Graphs named by their identifiers: an rdflib `Dataset`, or graphs each in a store of
     its own (cheaper: rdflib's context-aware store keeps each triple's graphs)."""
 
     def graphs(self) -> Iterable[Graph]: ...
-
-
-Content = bytes | Callable[[dumps.Output], None]
-"""A file's bytes, or what writes them into an output a part at a time (no two large
-dumps in memory, nor one whole)."""
-
-
-class _HashedFile:
-    """A file being written, its size and SHA-256 counted as it goes."""
-
-    def __init__(self, file: BinaryIO) -> None:
-        self.file = file
-        self.sha256 = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data: bytes, /) -> int:
-        self.file.write(data)
-        self.sha256.update(data)
-        self.size += len(data)
-        return len(data)
-
-    def flush(self) -> None:
-        self.file.flush()
 
 
 @dataclass(frozen=True)
@@ -200,6 +163,7 @@ def write_artifacts(
     extra_files: Mapping[str, bytes] | None = None,
     describe: Callable[[Sequence[FileEntry]], Mapping[str, bytes]] | None = None,
     data_lines: dict[str, dumps.SortedTriples] | None = None,
+    background: Executor | None = None,
 ) -> Manifest:
     """Write every file of a release into `directory` (existing, empty) and return its manifest.
 
@@ -210,6 +174,10 @@ def write_artifacts(
     the same way, so the manifest is written once. `data_lines` (graph IRI → the graph's
     `dumps.SortedTriples.of_graph`) saves making them again for the graphs it has; they
     are taken out of it, to be freed once the dumps made from them are written.
+
+    With `background` (an executor of other processes: `fresh_process.FreshProcess`),
+    the dumps made from those lines alone (`line_files.LINE_FILES`) are written by it, at
+    the same time as the others.
 
     :raises ValueError: on a missing, duplicate or unlisted graph, a blank node in the
         data, an invalid IRI, a bad base IRI or build date, or a bad extra file name.
@@ -222,18 +190,20 @@ def write_artifacts(
 
     def put(name: str, content: Content) -> None:
         """Write a file, at once or a part at a time, and keep only its entry."""
-        if isinstance(content, bytes):
-            (directory / name).write_bytes(content)
-            entries[name] = FileEntry.of_bytes(name, media_type(name), content)
-            return
-        with (directory / name).open("wb") as file:
-            hashed = _HashedFile(file)
-            content(hashed)
-        entries[name] = FileEntry(name, media_type(name), hashed.size, hashed.sha256.hexdigest())
+        entries[name] = write_file(directory, name, content)
 
     union = _union(list(graphs.data.values()))
-    _write_data_files(union, graphs, lines, put)
+    ontology = dumps.canonical(graphs.ontology, salt=_iri(graphs.ontology))
+    shapes = dumps.canonical(graphs.shapes, salt=_iri(graphs.shapes))
+    line_files = _line_files(directory, graphs, (ontology, shapes), lines)
+    pending = background.submit(line_files) if background is not None else None
+    if pending is None:
+        entries.update((entry.name, entry) for entry in line_files())
+    del line_files, lines
+    _write_graph_files(union, ontology, shapes, put)
     put(REPORT_FILE, dumps.turtle(dumps.canonical(report, salt="report"), prefixes=PREFIXES))
+    if pending is not None:
+        entries.update((entry.name, entry) for entry in pending.result())
     for name, content in extra.items():
         put(name, content)
     if describe is not None:
@@ -267,33 +237,32 @@ def _union(data: Sequence[Graph]) -> Graph:
     return union
 
 
-def _write_data_files(
-    union: Graph,
+def _line_files(
+    directory: Path,
     graphs: _Graphs,
+    canonical: tuple[Graph, Graph],
     data_lines: dict[str, dumps.SortedTriples],
-    put: Callable[[str, Content], None],
-) -> None:
-    """Every dump, the JSON-LD context, the ontology and the shapes.
+) -> LineFiles:
+    """The dumps made from each graph's sorted N-Triples lines (`dumps.SortedTriples`),
+    made once per graph; `data_lines` is emptied.
 
-    Each graph is turned into sorted N-Triples lines once (`dumps.SortedTriples`); the
-    N-Triples, N-Quads, RDF/XML and TriG dumps are all made from those lines, each
-    written a part at a time. The data graphs have no blank nodes (`_data_lines`): they
-    need no canonical labels. `data_lines` is emptied once those dumps are written.
+    `canonical` is the ontology and the shapes with canonical blank node labels; the data
+    graphs have no blank nodes (`_data_lines`).
     """
-    ontology = dumps.canonical(graphs.ontology, salt=_iri(graphs.ontology))
-    shapes = dumps.canonical(graphs.shapes, salt=_iri(graphs.shapes))
-    lines = data_lines  # taken over: emptied below
-    for graph in (ontology, shapes):
+    lines = dict(data_lines)
+    data_lines.clear()
+    for graph in canonical:
         lines[_iri(graph)] = dumps.SortedTriples.of_graph(graph)
-    named = [(iri, lines[iri]) for iri in sorted(lines)]
     data = dumps.SortedTriples.union([lines[iri] for iri in graphs.data])
-    put("portefeuille.nt", data.write_ntriples)
-    put("portefeuille.rdf", partial(dumps.write_rdf_xml, data, prefixes=PREFIXES))
-    del data
-    put("portefeuille.nq", partial(dumps.write_nquads, named))
-    put("portefeuille.trig", partial(dumps.write_trig, named, prefixes=PREFIXES))
-    del named
-    lines.clear()
+    named = tuple((iri, lines[iri]) for iri in sorted(lines))
+    return LineFiles(directory, data, named, dict(PREFIXES))
+
+
+def _write_graph_files(
+    union: Graph, ontology: Graph, shapes: Graph, put: Callable[[str, Content], None]
+) -> None:
+    """The dumps made from rdflib's graphs: Turtle, JSON-LD and its context, the ontology
+    and the shapes (with canonical blank node labels)."""
     put(ONTOLOGY_FILE, dumps.turtle(ontology, prefixes=PREFIXES))
     put(SHAPES_FILE, dumps.turtle(shapes, prefixes=PREFIXES))
     put("portefeuille.ttl", partial(dumps.write_turtle, union, prefixes=PREFIXES))

@@ -28,6 +28,7 @@ from portefeuille_ld.pipeline.artifacts import (
     write_artifacts,
 )
 from portefeuille_ld.pipeline.editions import edition_dirs, read_edition
+from portefeuille_ld.pipeline.fresh_process import FreshProcess
 from portefeuille_ld.pipeline.manifest import FileEntry
 from portefeuille_ld.pipeline.mapping import map_portfolio
 from portefeuille_ld.pipeline.metadata import DumpFile, describe_dataset, read_editions
@@ -177,33 +178,36 @@ def build(
     report, editions = checked.report, checked.editions
     manifests: list[Manifest] = []
     date = build_date or checked.build_date
-    # The rdflib graphs are let go once the files are written, before the store is: the
-    # graphs of 2.7 million triples hold about 2.5 GiB.
     pending = [checked]
     del checked
 
     def write(directory: Path) -> Manifest:
         checked = pending.pop()
-        manifest = write_artifacts(
-            checked.dataset,
-            directory,
-            data_graphs=[iris.edition_graph(e) for e in checked.editions],
-            ontology_graph=iris.ontology_graph(),
-            shapes_graph=iris.shapes_graph(),
-            report=checked.report.graph,
-            base_iri=iris.base,
-            build_date=date,
-            describe=partial(_describe, data=checked.data, iris=iris, build_date=date),
-            data_lines=checked.lines,
-        )
-        del checked
-        gc.collect()  # rdflib's graphs are in reference cycles: free them now, not later
-        # The server's store, opened as is instead of parsing the dump again. A directory,
-        # not a published file: it is not in the manifest, and its bytes may vary.
-        write_disk_store(directory / DISK_STORE, [directory / "portefeuille.nq"])
-        # The home page's data, likewise: at 100k projects its queries take minutes on disk.
-        home = _home_data(directory / "portefeuille.nq", iris)
-        (directory / HOME_FILE).write_bytes(home.to_json())
+        with FreshProcess() as background:
+            manifest = write_artifacts(
+                checked.dataset,
+                directory,
+                data_graphs=[iris.edition_graph(e) for e in checked.editions],
+                ontology_graph=iris.ontology_graph(),
+                shapes_graph=iris.shapes_graph(),
+                report=checked.report.graph,
+                base_iri=iris.base,
+                build_date=date,
+                describe=partial(_describe, data=checked.data, iris=iris, build_date=date),
+                data_lines=checked.lines,
+                background=background,
+            )
+            # The rdflib graphs (2.5 GiB at 100k projects) are let go before the stores
+            # are made, each of which takes more than a gigabyte while it loads.
+            del checked
+            gc.collect()  # rdflib's graphs are in reference cycles: free them now
+            dataset = directory / "portefeuille.nq"
+            # The server's store, opened as is instead of parsing the dump again. A
+            # directory, not a published file: it is not in the manifest, and its bytes
+            # may vary. Made by the worker while this process makes the home page's data.
+            disk_store = background.submit(write_disk_store, directory / DISK_STORE, [dataset])
+            (directory / HOME_FILE).write_bytes(_home_data(dataset, iris).to_json())
+            disk_store.result()
         manifests.append(manifest)
         return manifest
 
@@ -213,7 +217,8 @@ def build(
 
 
 def _home_data(dataset: Path, iris: Iris) -> HomeData:
-    """The home page's data, queried from ``dataset`` loaded into an in-memory store."""
+    """The home page's data, queried from ``dataset`` loaded into an in-memory store (at
+    100k projects, its queries take minutes on the on-disk store)."""
     store = pyoxigraph.Store()
     load_files(store, [dataset])
     return compute_home(EmbeddedStore(store), iris.base)

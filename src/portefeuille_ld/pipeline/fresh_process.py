@@ -1,0 +1,104 @@
+"""Run a picklable callable in a fresh Python interpreter, as a `concurrent.futures.Executor`.
+
+Why not `ProcessPoolExecutor`: a fork would share the build's gigabytes of rdflib graphs,
+then copy them as the child touches their reference counts; and a ``spawn`` child imports
+the parent's ``__main__`` again, so a steward's script that calls `build` without an
+``if __name__ == "__main__"`` guard would run a second build in it. Here each job gets
+its own ``python -m portefeuille_ld.pipeline.fresh_process``, which imports nothing but
+what unpickling the job needs, and hands back the job's result or exception.
+
+>>> with FreshProcess() as worker:
+...     print(worker.submit(sum, [1, 2, 3]).result())
+6
+"""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+__all__ = ["FreshProcess", "WorkerDied"]
+
+T = TypeVar("T")
+
+
+class WorkerDied(RuntimeError):
+    """The interpreter running a job ended without handing back a result."""
+
+
+class FreshProcess(Executor):
+    """Each job submitted runs at once, in an interpreter of its own; `shutdown` waits."""
+
+    def __init__(self) -> None:
+        self._threads: list[threading.Thread] = []
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        job = pickle.dumps(partial(fn, *args, **kwargs) if args or kwargs else fn)
+        future: Future[T] = Future()
+        future.set_running_or_notify_cancel()
+        thread = threading.Thread(target=_run, args=(job, future), daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if wait:
+            for thread in self._threads:
+                thread.join()
+
+
+def _run(job: bytes, future: Future[Any]) -> None:
+    """Run the pickled `job` in a child interpreter; settle `future` with its outcome."""
+    try:
+        succeeded, value = _outcome(job)
+    except Exception as exc:  # whatever happens here, the future is settled
+        future.set_exception(exc)
+        return
+    if succeeded:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
+
+
+def _outcome(job: bytes) -> tuple[bool, Any]:
+    with tempfile.TemporaryDirectory(prefix="portefeuille-job-") as tmp:
+        outcome = Path(tmp) / "outcome.pickle"
+        command = [sys.executable, "-m", "portefeuille_ld.pipeline.fresh_process", str(outcome)]
+        process = subprocess.run(command, input=job, stderr=subprocess.PIPE, check=False)
+        if process.returncode != 0 or not outcome.exists():
+            said = process.stderr.decode(errors="replace").strip().splitlines()[-3:]
+            message = f"the worker process exited with status {process.returncode}"
+            raise WorkerDied(": ".join([message, *said]))
+        result: tuple[bool, Any] = pickle.loads(outcome.read_bytes())
+        return result
+
+
+def _main(outcome: Path) -> None:
+    """In the child: read the job from stdin, run it, pickle (succeeded, value) to `outcome`."""
+    job = pickle.loads(sys.stdin.buffer.read())
+    try:
+        result: tuple[bool, object] = (True, job())
+    except Exception as exc:  # handed back to the parent, which raises it
+        result = (False, exc)
+    try:
+        data = pickle.dumps(result)
+        pickle.loads(data)  # an exception may pickle, yet not unpickle
+    except Exception:
+        succeeded, value = result
+        text = f"{type(value).__name__}: {value}"
+        if succeeded:
+            text = f"the job's result does not pickle: {text}"
+        data = pickle.dumps((False, RuntimeError(text)))
+    outcome.write_bytes(data)
+
+
+if __name__ == "__main__":
+    _main(Path(sys.argv[1]))
