@@ -15,6 +15,8 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 
 from portefeuille_ld.iris import Iris
 from portefeuille_ld.namespaces import DCAT, DCTERMS, FOAF, PF, RDF, SH, SPDX, VCARD, VOID, XSD
+from portefeuille_ld.pipeline.build import BuildResult
+from portefeuille_ld.pipeline.dumps import SortedTriples
 from portefeuille_ld.pipeline.metadata import (
     CC_BY_4_0,
     DumpFile,
@@ -22,7 +24,7 @@ from portefeuille_ld.pipeline.metadata import (
     describe_dataset,
     read_editions,
 )
-from portefeuille_ld.pipeline.void import compute_statistics
+from portefeuille_ld.pipeline.void import compute_statistics, statistics_of_lines
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "metadata"
 DATA = FIXTURES / "portefeuille.ttl"
@@ -404,3 +406,53 @@ def test_each_defect_breaks_its_requirement(
     graph = _describe()
     defect(graph)
     assert _violations(graph) == {(shape, path)}
+
+
+# ---------------------------------------------------------------- statistics from lines
+
+
+def _awkward() -> Graph:
+    """Terms that equal others but for a detail: language, datatype, blank nodes, a literal
+    as a class, subjects outside the URI space, a string with spaces and '> ', an IRI that
+    another one starts."""
+    ex = Namespace("https://w3id.org/portefeuille-qc/id/")
+    other = Namespace("http://example.org/ns#")
+    graph = Graph()
+    blank = BNode("b1")
+    for triple in [
+        (ex.a, RDF.type, other.C),
+        (ex.b, RDF.type, other.C),
+        (ex.a, RDF.type, other.D),
+        (ex["a-2"], RDF.type, other.D),  # before ex:a as N-Triples text, after it as an IRI
+        (other.z, RDF.type, other.C),
+        (ex.a, RDF.type, Literal("not a class")),
+        (ex.a, other.p, Literal("x", lang="fr")),
+        (ex.a, other.p, Literal("x", lang="en")),
+        (ex.a, other.p, Literal("x")),
+        (ex.a, other.p, Literal("1", datatype=XSD.integer)),
+        (ex.a, other.p, Literal("1", datatype=XSD.decimal)),
+        (ex.a, other.q, Literal("a> b <c> . d")),
+        (blank, RDF.type, other.C),
+        (blank, other.p, ex.a),
+        (ex.b, other.p, blank),
+    ]:
+        graph.add(triple)
+    return graph
+
+
+@pytest.mark.parametrize("uri_space", ["https://w3id.org/portefeuille-qc/id/", ""])
+@pytest.mark.parametrize("which", ["fixture", "awkward", "built"])
+def test_statistics_of_lines_are_those_of_the_graph(
+    which: str, uri_space: str, built: BuildResult
+) -> None:
+    graphs = {
+        "fixture": _data,
+        "awkward": _awkward,
+        "built": lambda: Graph().parse(built.release / "portefeuille.nt", format="nt"),
+    }
+    graph = graphs[which]()
+    classes = [URIRef("http://example.org/ns#C"), URIRef("http://example.org/ns#D"), PF.Project]
+    expected = compute_statistics(graph, uri_space=uri_space, example_classes=classes)
+    lines = SortedTriples.of_graph(graph)
+    assert statistics_of_lines(lines, uri_space=uri_space, example_classes=classes) == expected
+    assert expected.triples == len(graph) > 0

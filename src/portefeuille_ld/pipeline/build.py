@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -35,7 +36,7 @@ from portefeuille_ld.pipeline.metadata import DumpFile, describe_dataset, read_e
 from portefeuille_ld.pipeline.publish import publish
 from portefeuille_ld.pipeline.sparql_engines import PlainMemory
 from portefeuille_ld.pipeline.validate import ValidationReport, validate
-from portefeuille_ld.pipeline.void import compute_statistics
+from portefeuille_ld.pipeline.void import DatasetStatistics, statistics_of_lines
 from portefeuille_ld.store.embedded import EmbeddedStore
 from portefeuille_ld.store.ondisk import DISK_STORE, load_files, write_disk_store
 
@@ -184,6 +185,10 @@ def build(
     def write(directory: Path) -> Manifest:
         checked = pending.pop()
         with FreshProcess() as background:
+            # VoID's counts, read from the lines by another process meanwhile.
+            data_lines = dumps.SortedTriples.union(list(checked.lines.values()))
+            statistics = background.submit(statistics_of_lines, data_lines, uri_space=iris.base)
+            del data_lines
             manifest = write_artifacts(
                 checked.dataset,
                 directory,
@@ -193,7 +198,9 @@ def build(
                 report=checked.report.graph,
                 base_iri=iris.base,
                 build_date=date,
-                describe=partial(_describe, data=checked.data, iris=iris, build_date=date),
+                describe=partial(
+                    _describe, data=checked.data, statistics=statistics, iris=iris, build_date=date
+                ),
                 data_lines=checked.lines,
                 background=background,
             )
@@ -225,7 +232,12 @@ def _home_data(dataset: Path, iris: Iris) -> HomeData:
 
 
 def _describe(
-    files: Sequence[FileEntry], *, data: Graph, iris: Iris, build_date: str
+    files: Sequence[FileEntry],
+    *,
+    data: Graph,
+    statistics: Future[DatasetStatistics],
+    iris: Iris,
+    build_date: str,
 ) -> dict[str, bytes]:
     """`void.ttl`: the VoID and DCAT-AP description of the dumps about to be published."""
     described = DATA_FILES + DATASET_FILES
@@ -234,7 +246,7 @@ def _describe(
         files=[
             DumpFile(f.name, f.media_type, f.size, f.sha256) for f in files if f.name in described
         ],
-        statistics=compute_statistics(data, uri_space=iris.base),
+        statistics=statistics.result(),
         editions=read_editions(data),
         build_date=build_date,
     )

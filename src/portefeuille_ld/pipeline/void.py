@@ -1,7 +1,9 @@
 """VoID: what the data holds (triples, entities, classes, properties) and where to get it.
 
-`compute_statistics` counts a graph; `void_description` states the counts, the class and
-property partitions, the dumps and the SPARQL endpoint about the dataset's IRI.
+`compute_statistics` counts a graph, `statistics_of_lines` the same from its sorted
+N-Triples lines (no rdflib graph needed: the build runs it in a worker process);
+`void_description` states the counts, the class and property partitions, the dumps and
+the SPARQL endpoint about the dataset's IRI.
 
 >>> from rdflib import Graph
 >>> g = Graph().parse(data="<http://x/a> a <http://x/C> ; <http://x/p> 1 .", format="turtle")
@@ -26,6 +28,7 @@ from rdflib.term import Node
 
 from portefeuille_ld.iris import Iris, slugify
 from portefeuille_ld.namespaces import ORG, PF, PREFIXES, RDF, VOID
+from portefeuille_ld.pipeline.dumps import SortedTriples
 
 __all__ = [
     "EXAMPLE_CLASSES",
@@ -34,6 +37,7 @@ __all__ = [
     "PropertyCount",
     "compute_statistics",
     "partition_key",
+    "statistics_of_lines",
     "vocabulary",
     "void_description",
 ]
@@ -72,7 +76,7 @@ class DatasetStatistics:
     vocabularies: tuple[str, ...]
     """The namespaces of the classes and properties used."""
     examples: tuple[str, ...]
-    """The first instance of each example class that has one."""
+    """The first IRI instance (in IRI order) of each example class that has one."""
 
 
 def compute_statistics(
@@ -83,15 +87,19 @@ def compute_statistics(
     subjects: set[Node] = set()
     objects: set[Node] = set()
     predicates: Counter[str] = Counter()
-    instances: defaultdict[str, set[str]] = defaultdict(set)
+    instances: defaultdict[str, set[Node]] = defaultdict(set)
     rdf_type = RDF.type  # a Namespace's attribute is built again at each access
     for s, p, o in graph:
         subjects.add(s)
         objects.add(o)
         predicates[str(p)] += 1
         if p == rdf_type and isinstance(o, URIRef):
-            instances[str(o)].add(str(s))
+            instances[str(o)].add(s)
     entities = {s for s in subjects if isinstance(s, URIRef) and str(s).startswith(uri_space)}
+    first = {
+        c: min((str(s) for s in members if isinstance(s, URIRef)), default="")
+        for c, members in instances.items()
+    }
     return DatasetStatistics(
         triples=len(graph),
         entities=len(entities),
@@ -100,8 +108,69 @@ def compute_statistics(
         classes=tuple(ClassCount(c, len(instances[c])) for c in sorted(instances)),
         properties=tuple(PropertyCount(p, predicates[p]) for p in sorted(predicates)),
         vocabularies=tuple(sorted({vocabulary(t) for t in (*instances, *predicates)})),
-        examples=tuple(min(instances[c]) for c in map(str, example_classes) if instances.get(c)),
+        examples=tuple(first[c] for c in map(str, example_classes) if first.get(c)),
     )
+
+
+def statistics_of_lines(
+    lines: SortedTriples,
+    *,
+    uri_space: str = "",
+    example_classes: Sequence[URIRef] = EXAMPLE_CLASSES,
+) -> DatasetStatistics:
+    """`compute_statistics` of the graph whose N-Triples lines these are, read as bytes.
+
+    pyoxigraph writes each term one way only, so two terms are the same exactly when
+    their texts are. IRIs hold neither ``>`` nor spaces, and a blank node label no space.
+
+    >>> import pyoxigraph as ox
+    >>> a, c = ox.NamedNode("http://x/a"), ox.NamedNode("http://x/C")
+    >>> rdf_type = ox.NamedNode(str(RDF.type))
+    >>> p = ox.NamedNode("http://x/p")
+    >>> triples = [ox.Triple(a, rdf_type, c), ox.Triple(a, p, ox.Literal("1"))]
+    >>> s = statistics_of_lines(SortedTriples.of(triples), uri_space="http://x/",
+    ...                         example_classes=[URIRef("http://x/C")])
+    >>> s.triples, s.entities, s.distinct_objects, s.classes, s.examples
+    (2, 1, 2, (ClassCount(iri='http://x/C', entities=1),), ('http://x/a',))
+    """
+    subjects: set[bytes] = set()
+    objects: set[bytes] = set()
+    predicates: Counter[bytes] = Counter()
+    instances: defaultdict[bytes, set[bytes]] = defaultdict(set)
+    rdf_type = f"<{RDF.type}>".encode()
+    triples = 0
+    for line in lines.lines():
+        cut = line.index(b"> ") + 1 if line[0] == 0x3C else line.index(b" ")  # 0x3C is "<"
+        end = line.index(b"> ", cut + 1) + 1
+        subject, predicate, value = line[:cut], line[cut + 1 : end], line[end + 1 : -2]
+        triples += 1
+        subjects.add(subject)
+        objects.add(value)
+        predicates[predicate] += 1
+        if predicate == rdf_type and value[0] == 0x3C:
+            instances[value].add(subject)
+    space = b"<" + uri_space.encode()
+    classes = {_iri(c): members for c, members in instances.items()}
+    first = {  # IRIs compared without their brackets: "<a-b>" sorts before "<a>"
+        c: min((s[1:-1] for s in members if s[0] == 0x3C), default=b"").decode()
+        for c, members in classes.items()
+    }
+    properties = {_iri(p): count for p, count in predicates.items()}
+    return DatasetStatistics(
+        triples=triples,
+        entities=sum(1 for s in subjects if s.startswith(space)),
+        distinct_subjects=len(subjects),
+        distinct_objects=len(objects),
+        classes=tuple(ClassCount(c, len(classes[c])) for c in sorted(classes)),
+        properties=tuple(PropertyCount(p, properties[p]) for p in sorted(properties)),
+        vocabularies=tuple(sorted({vocabulary(t) for t in (*classes, *properties)})),
+        examples=tuple(first[c] for c in map(str, example_classes) if first.get(c)),
+    )
+
+
+def _iri(term: bytes) -> str:
+    """The IRI of an N-Triples IRI term (``<…>``)."""
+    return term[1:-1].decode()
 
 
 def vocabulary(term: str) -> str:
