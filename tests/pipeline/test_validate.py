@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph, Literal, URIRef
 
 from portefeuille_ld.errors import SourceError
 from portefeuille_ld.namespaces import SH
@@ -321,3 +321,23 @@ def test_a_graph_without_contexts_gets_the_report_of_a_dataset_graph(sparql: Spa
     assert expected.violations
     assert validator.validate(plain).results == expected.results
     assert set(plain) == set(source)
+
+
+def test_a_graph_without_contexts_counts_its_triples_after_each_change() -> None:
+    """`PlainMemory` counts once per change, not at each `len` (pyshacl asks several times)."""
+    ex = "http://example.org/"
+    s, p, q = URIRef(ex + "s"), URIRef(ex + "p"), URIRef(ex + "q")
+    graph = Graph(store=PlainMemory())
+    counts = [len(graph)]
+    graph.add((s, p, Literal("a")))
+    graph.add((s, p, Literal("a")))  # already there
+    counts += [len(graph), len(graph)]
+    graph += [(s, q, Literal("b")), (URIRef(ex + "t"), p, s)]
+    counts.append(len(graph))
+    graph.remove((s, None, None))
+    counts.append(len(graph))
+    graph.set((URIRef(ex + "t"), p, Literal("c")))
+    counts.append(len(graph))
+    graph.remove((None, None, None))
+    counts.append(len(graph))
+    assert counts == [0, 1, 1, 3, 1, 1, 0]
