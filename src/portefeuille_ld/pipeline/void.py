@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
@@ -96,19 +96,15 @@ def compute_statistics(
         if p == rdf_type and isinstance(o, URIRef):
             instances[str(o)].add(s)
     entities = {s for s in subjects if isinstance(s, URIRef) and str(s).startswith(uri_space)}
-    first = {
-        c: min((str(s) for s in members if isinstance(s, URIRef)), default="")
-        for c, members in instances.items()
-    }
-    return DatasetStatistics(
-        triples=len(graph),
-        entities=len(entities),
-        distinct_subjects=len(subjects),
-        distinct_objects=len(objects),
-        classes=tuple(ClassCount(c, len(instances[c])) for c in sorted(instances)),
-        properties=tuple(PropertyCount(p, predicates[p]) for p in sorted(predicates)),
-        vocabularies=tuple(sorted({vocabulary(t) for t in (*instances, *predicates)})),
-        examples=tuple(first[c] for c in map(str, example_classes) if first.get(c)),
+    return _statistics(
+        counts=(len(graph), len(entities), len(subjects), len(objects)),
+        instances={c: len(members) for c, members in instances.items()},
+        first={
+            c: min((str(s) for s in members if isinstance(s, URIRef)), default="")
+            for c, members in instances.items()
+        },
+        predicates=predicates,
+        example_classes=example_classes,
     )
 
 
@@ -150,20 +146,42 @@ def statistics_of_lines(
         if predicate == rdf_type and value[0] == 0x3C:
             instances[value].add(subject)
     space = b"<" + uri_space.encode()
-    classes = {_iri(c): members for c, members in instances.items()}
-    first = {  # IRIs compared without their brackets: "<a-b>" sorts before "<a>"
-        c: min((s[1:-1] for s in members if s[0] == 0x3C), default=b"").decode()
-        for c, members in classes.items()
-    }
-    properties = {_iri(p): count for p, count in predicates.items()}
+    entities = sum(1 for s in subjects if s.startswith(space))
+    return _statistics(
+        counts=(triples, entities, len(subjects), len(objects)),
+        instances={_iri(c): len(members) for c, members in instances.items()},
+        first={  # IRIs compared without their brackets: "<a-b>" sorts before "<a>"
+            _iri(c): min((s[1:-1] for s in members if s[0] == 0x3C), default=b"").decode()
+            for c, members in instances.items()
+        },
+        predicates={_iri(p): count for p, count in predicates.items()},
+        example_classes=example_classes,
+    )
+
+
+def _statistics(
+    *,
+    counts: tuple[int, int, int, int],
+    instances: Mapping[str, int],
+    first: Mapping[str, str],
+    predicates: Mapping[str, int],
+    example_classes: Sequence[URIRef],
+) -> DatasetStatistics:
+    """What either reader counted, as `DatasetStatistics`, every list sorted by IRI.
+
+    `counts` is (triples, entities, distinct subjects, distinct objects); `instances` the
+    instances of each class, `first` its first IRI instance ("" if none), `predicates` the
+    triples of each property.
+    """
+    triples, entities, subjects, objects = counts
     return DatasetStatistics(
         triples=triples,
-        entities=sum(1 for s in subjects if s.startswith(space)),
-        distinct_subjects=len(subjects),
-        distinct_objects=len(objects),
-        classes=tuple(ClassCount(c, len(classes[c])) for c in sorted(classes)),
-        properties=tuple(PropertyCount(p, properties[p]) for p in sorted(properties)),
-        vocabularies=tuple(sorted({vocabulary(t) for t in (*classes, *properties)})),
+        entities=entities,
+        distinct_subjects=subjects,
+        distinct_objects=objects,
+        classes=tuple(ClassCount(c, instances[c]) for c in sorted(instances)),
+        properties=tuple(PropertyCount(p, predicates[p]) for p in sorted(predicates)),
+        vocabularies=tuple(sorted({vocabulary(t) for t in (*instances, *predicates)})),
         examples=tuple(first[c] for c in map(str, example_classes) if first.get(c)),
     )
 
