@@ -253,7 +253,7 @@ def _line_files(
     data_lines.clear()
     for graph in canonical:
         lines[_iri(graph)] = dumps.SortedTriples.of_graph(graph)
-    data = dumps.SortedTriples.union([lines[iri] for iri in graphs.data])
+    data = tuple(lines[iri] for iri in graphs.data)
     named = tuple((iri, lines[iri]) for iri in sorted(lines))
     return LineFiles(directory, data, named, dict(PREFIXES))
 

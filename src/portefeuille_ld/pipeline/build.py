@@ -86,6 +86,8 @@ class CheckedDataset:
     lines: dict[str, dumps.SortedTriples]
     """Each edition graph's N-Triples lines, by graph IRI: made once, for the validation
     and the dumps (`write_artifacts` takes them out)."""
+    union: dumps.SortedTriples
+    """The lines of `data`, the union of those: what was validated, and what VoID counts."""
     report: ValidationReport
     editions: tuple[str, ...]
     build_date: str
@@ -130,12 +132,11 @@ def check(
     lines = {str(graph.identifier): dumps.SortedTriples.of_graph(graph) for graph in graphs}
     union = dumps.SortedTriples.union(list(lines.values()))
     report = validate(data, shapes=shapes, ontology=ontology, lines=union)
-    del union
     log.info("validated %d triples: %d violation(s), %d warning(s)",
              len(data), len(report.violations), len(report.warnings))  # fmt: skip
     if report.violations:
         raise ValidationFailed(report)
-    return CheckedDataset(dataset, data, lines, report, tuple(names), max(dates))
+    return CheckedDataset(dataset, data, lines, union, report, tuple(names), max(dates))
 
 
 def _graph(identifier: URIRef | None = None) -> Graph:
@@ -186,9 +187,7 @@ def build(
         checked = pending.pop()
         with FreshProcess() as background:
             # VoID's counts, read from the lines by another process meanwhile.
-            data_lines = dumps.SortedTriples.union(list(checked.lines.values()))
-            statistics = background.submit(statistics_of_lines, data_lines, uri_space=iris.base)
-            del data_lines
+            statistics = background.submit(statistics_of_lines, checked.union, uri_space=iris.base)
             manifest = write_artifacts(
                 checked.dataset,
                 directory,

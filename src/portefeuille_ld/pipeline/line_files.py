@@ -27,21 +27,22 @@ class LineFiles:
     """Write `LINE_FILES` into `directory`; picklable, to be run by another process."""
 
     directory: Path
-    data: dumps.SortedTriples
-    """The union of the data graphs (N-Triples, RDF/XML)."""
+    data: tuple[dumps.SortedTriples, ...]
+    """The data graphs, whose union is written as N-Triples and RDF/XML (merged here,
+    when there are several, not by the process that hands them over)."""
     named: tuple[tuple[str, dumps.SortedTriples], ...]
     """Every named graph of the dataset, by IRI, in IRI order (N-Quads, TriG)."""
     prefixes: Mapping[str, str]
 
     def __call__(self) -> list[FileEntry]:
         """The entries of the files written, in `LINE_FILES` order."""
-        named = list(self.named)
+        named, data = list(self.named), dumps.SortedTriples.union(self.data)
         entries = [
-            write_file(self.directory, "portefeuille.nt", self.data.write_ntriples),
+            write_file(self.directory, "portefeuille.nt", data.write_ntriples),
             write_file(
                 self.directory,
                 "portefeuille.rdf",
-                partial(dumps.write_rdf_xml, self.data, prefixes=self.prefixes),
+                partial(dumps.write_rdf_xml, data, prefixes=self.prefixes),
             ),
             write_file(self.directory, "portefeuille.nq", partial(dumps.write_nquads, named)),
             write_file(
