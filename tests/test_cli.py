@@ -118,6 +118,7 @@ def test_shape_violation_is_reported_and_nothing_is_published(
     assert "always failing" in result.stderr and "toujours en défaut" in result.stderr
     assert "nothing was published" in result.stderr
     assert _snapshot(published) == before
+    assert not list(published.glob(".staging-*"))  # the release being written is thrown away
     assert _run("validate", shapes=shapes).returncode == 1
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import runpy
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -59,3 +62,41 @@ def test_a_script_without_a_main_guard_runs_once(tmp_path: Path) -> None:
     )
     assert done.stdout.strip() == "True"
     assert runs.read_text() == "run\n"
+
+
+def _shell(command: str) -> functools.partial[subprocess.CompletedProcess[bytes]]:
+    """A picklable job that runs `command` in ``sh``."""
+    return functools.partial(subprocess.run, ["sh", "-c", command], check=True)
+
+
+def test_max_workers_runs_the_jobs_one_at_a_time(tmp_path: Path) -> None:
+    log = tmp_path / "log.txt"
+    job = _shell(f"echo start >> {log}; sleep 0.5; echo end >> {log}")
+    with FreshProcess(max_workers=1) as worker:
+        done = [worker.submit(job) for _ in range(3)]
+    assert [future.result().returncode for future in done] == [0, 0, 0]
+    assert log.read_text().split() == ["start", "end"] * 3
+
+
+def test_leaving_on_an_exception_stops_the_jobs(tmp_path: Path) -> None:
+    """A failed build does not wait for the dumps it throws away."""
+    started = tmp_path / "started"
+    script = tmp_path / "job.py"
+    script.write_text(
+        f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(60)\n"
+    )
+    with pytest.raises(KeyError), FreshProcess(max_workers=1) as worker:
+        running = worker.submit(runpy.run_path, str(script))
+        waiting = worker.submit(os.getpid)
+        while not started.exists():
+            time.sleep(0.05)
+        raise KeyError("the validation failed")
+    with pytest.raises(WorkerDied, match="exited with status -9"):
+        running.result(timeout=0)
+    with pytest.raises(WorkerDied, match="was not started"):
+        waiting.result(timeout=0)
+
+
+def test_max_workers_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        FreshProcess(max_workers=0)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -48,6 +48,7 @@ __all__ = [
     "DATA_FILES",
     "ONTOLOGY_FILE",
     "REPORT_FILE",
+    "ReleaseFiles",
     "SHAPES_FILE",
     "Manifest",
     "NamedGraphs",
@@ -177,54 +178,115 @@ def write_artifacts(
 
     With `background` (an executor of other processes: `fresh_process.FreshProcess`),
     the dumps made from those lines alone (`line_files.LINE_FILES`) are written by it, at
-    the same time as the others.
+    the same time as the others. `ReleaseFiles` does the same in two steps, so that the
+    lines' dumps can be started before the report exists.
 
     :raises ValueError: on a missing, duplicate or unlisted graph, a blank node in the
         data, an invalid IRI, a bad base IRI or build date, or a bad extra file name.
     """
-    extra = dict(extra_files or {})
-    _check_options(base_iri, build_date, extra)
-    graphs = _graphs(dataset, data_graphs, ontology_graph, shapes_graph)
-    lines = _data_lines(graphs, data_lines or {})
-    entries: dict[str, FileEntry] = {}
-
-    def put(name: str, content: Content) -> None:
-        """Write a file, at once or a part at a time, and keep only its entry."""
-        entries[name] = write_file(directory, name, content)
-
-    union = _union(list(graphs.data.values()))
-    ontology = dumps.canonical(graphs.ontology, salt=_iri(graphs.ontology))
-    shapes = dumps.canonical(graphs.shapes, salt=_iri(graphs.shapes))
-    line_files = _line_files(directory, graphs, (ontology, shapes), lines)
-    pending = background.submit(line_files) if background is not None else None
-    if pending is None:
-        entries.update((entry.name, entry) for entry in line_files())
-    del line_files, lines
-    _write_graph_files(union, ontology, shapes, put)
-    put(REPORT_FILE, dumps.turtle(dumps.canonical(report, salt="report"), prefixes=PREFIXES))
-    if pending is not None:
-        entries.update((entry.name, entry) for entry in pending.result())
-    for name, content in extra.items():
-        put(name, content)
-    if describe is not None:
-        derived = dict(describe([entries[name] for name in sorted(entries)]))
-        _check_options(base_iri, build_date, derived)
-        for name in derived:
-            if name in entries:
-                raise ValueError(f"a derived file would replace {name!r}")
-        for name, content in derived.items():
-            put(name, content)
-    manifest = Manifest(
+    _check_options(base_iri, build_date, dict(extra_files or {}))
+    files = ReleaseFiles(
+        dataset,
+        directory,
+        data_graphs=data_graphs,
+        ontology_graph=ontology_graph,
+        shapes_graph=shapes_graph,
         base_iri=base_iri,
         build_date=build_date,
-        data_triples=len(union),
-        jsonld_context=context_url(base_iri),
-        files=tuple(entries[name] for name in sorted(entries)),
-        graphs=graphs.entries(),
+        data_lines=data_lines,
     )
-    (directory / MANIFEST_FILE).write_bytes(manifest.to_json())
-    log.info("wrote %d files (%d data triples) into %s", len(entries) + 1, len(union), directory)
-    return manifest
+    files.start(background)
+    return files.finish(report=report, extra_files=extra_files, describe=describe)
+
+
+class ReleaseFiles:
+    """`write_artifacts` in two steps: `start` the dumps made from the lines alone (in
+    another process, when given one), then `finish` the others once the report is known.
+
+    Made, it has checked the options, the graphs and the data's lines (the errors of
+    `write_artifacts`), and holds the lines for `start` only.
+    """
+
+    def __init__(
+        self,
+        dataset: NamedGraphs,
+        directory: Path,
+        *,
+        data_graphs: Sequence[URIRef],
+        ontology_graph: URIRef,
+        shapes_graph: URIRef,
+        base_iri: str,
+        build_date: str,
+        data_lines: dict[str, dumps.SortedTriples] | None = None,
+    ) -> None:
+        _check_options(base_iri, build_date, {})
+        self.directory, self.base_iri, self.build_date = directory, base_iri, build_date
+        self.graphs = _graphs(dataset, data_graphs, ontology_graph, shapes_graph)
+        lines = _data_lines(self.graphs, data_lines or {})
+        self.ontology = dumps.canonical(self.graphs.ontology, salt=_iri(self.graphs.ontology))
+        self.shapes = dumps.canonical(self.graphs.shapes, salt=_iri(self.graphs.shapes))
+        self._line_files: LineFiles | None = _line_files(
+            directory, self.graphs, (self.ontology, self.shapes), lines
+        )
+        self._entries: dict[str, FileEntry] = {}
+        self._pending: Future[list[FileEntry]] | None = None
+
+    def start(self, background: Executor | None = None) -> None:
+        """Write the lines' dumps: by `background` meanwhile, or here and now."""
+        line_files, self._line_files = self._line_files, None  # let go of the lines here
+        if line_files is None:
+            raise RuntimeError("the lines' dumps are started already")
+        if background is not None:
+            self._pending = background.submit(line_files)
+        else:
+            self._entries.update((entry.name, entry) for entry in line_files())
+
+    def finish(
+        self,
+        *,
+        report: Graph,
+        extra_files: Mapping[str, bytes] | None = None,
+        describe: Callable[[Sequence[FileEntry]], Mapping[str, bytes]] | None = None,
+    ) -> Manifest:
+        """Write the other files and the manifest (see `write_artifacts`); return the manifest."""
+        if self._line_files is not None:
+            self.start()
+        extra = dict(extra_files or {})
+        _check_options(self.base_iri, self.build_date, extra)
+        entries = self._entries
+
+        def put(name: str, content: Content) -> None:
+            """Write a file, at once or a part at a time, and keep only its entry."""
+            entries[name] = write_file(self.directory, name, content)
+
+        union = _union(list(self.graphs.data.values()))
+        _write_graph_files(union, self.ontology, self.shapes, put)
+        put(REPORT_FILE, dumps.turtle(dumps.canonical(report, salt="report"), prefixes=PREFIXES))
+        if self._pending is not None:
+            entries.update((entry.name, entry) for entry in self._pending.result())
+        for name, content in extra.items():
+            put(name, content)
+        if describe is not None:
+            derived = dict(describe([entries[name] for name in sorted(entries)]))
+            _check_options(self.base_iri, self.build_date, derived)
+            for name in derived:
+                if name in entries:
+                    raise ValueError(f"a derived file would replace {name!r}")
+            for name, content in derived.items():
+                put(name, content)
+        manifest = Manifest(
+            base_iri=self.base_iri,
+            build_date=self.build_date,
+            data_triples=len(union),
+            jsonld_context=context_url(self.base_iri),
+            files=tuple(entries[name] for name in sorted(entries)),
+            graphs=self.graphs.entries(),
+        )
+        (self.directory / MANIFEST_FILE).write_bytes(manifest.to_json())
+        log.info(
+            "wrote %d files (%d data triples) into %s", len(entries) + 1, len(union), self.directory
+        )
+        return manifest
 
 
 def _union(data: Sequence[Graph]) -> Graph:

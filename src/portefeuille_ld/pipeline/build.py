@@ -26,13 +26,18 @@ from portefeuille_ld.pipeline.artifacts import (
     DATA_FILES,
     DATASET_FILES,
     Manifest,
-    write_artifacts,
+    ReleaseFiles,
 )
 from portefeuille_ld.pipeline.editions import edition_dirs, read_edition
 from portefeuille_ld.pipeline.fresh_process import FreshProcess
 from portefeuille_ld.pipeline.manifest import FileEntry
 from portefeuille_ld.pipeline.mapping import map_portfolio
-from portefeuille_ld.pipeline.metadata import DumpFile, describe_dataset, read_editions
+from portefeuille_ld.pipeline.metadata import (
+    DumpFile,
+    EditionInfo,
+    describe_dataset,
+    read_editions,
+)
 from portefeuille_ld.pipeline.publish import publish
 from portefeuille_ld.pipeline.sparql_engines import PlainMemory
 from portefeuille_ld.pipeline.validate import ValidationReport, validate
@@ -40,7 +45,16 @@ from portefeuille_ld.pipeline.void import DatasetStatistics, statistics_of_lines
 from portefeuille_ld.store.embedded import EmbeddedStore
 from portefeuille_ld.store.ondisk import DISK_STORE, load_files, write_disk_store
 
-__all__ = ["METADATA_FILE", "BuildResult", "CheckedDataset", "GraphSet", "build", "check"]
+__all__ = [
+    "METADATA_FILE",
+    "BuildResult",
+    "CheckedDataset",
+    "GraphSet",
+    "MappedDataset",
+    "build",
+    "check",
+    "map_editions",
+]
 
 METADATA_FILE = "void.ttl"
 """The dataset's VoID and DCAT-AP description, written after the dumps it describes."""
@@ -77,20 +91,40 @@ class GraphSet:
 
 
 @dataclass(frozen=True)
-class CheckedDataset:
-    """The validated dataset, before anything is written."""
+class MappedDataset:
+    """Every edition read and mapped, with the ontology and the shapes: not yet validated."""
 
     dataset: GraphSet
     data: Graph
     """The union of the editions' graphs."""
+    ontology: Graph
+    shapes: Graph
     lines: dict[str, dumps.SortedTriples]
     """Each edition graph's N-Triples lines, by graph IRI: made once, for the validation
-    and the dumps (`write_artifacts` takes them out)."""
+    and the dumps (`artifacts.ReleaseFiles` takes them out)."""
     union: dumps.SortedTriples
-    """The lines of `data`, the union of those: what was validated, and what VoID counts."""
-    report: ValidationReport
+    """The lines of `data`, the union of those: what is validated, and what VoID counts."""
     editions: tuple[str, ...]
     build_date: str
+    """The latest edition's date of modification."""
+
+    def validate(self) -> ValidationReport:
+        """The SHACL report of `data`; raise `ValidationFailed` on any violation."""
+        report = validate(self.data, shapes=self.shapes, ontology=self.ontology, lines=self.union)
+        log.info("validated %d triples: %d violation(s), %d warning(s)",
+                 len(self.data), len(report.violations), len(report.warnings))  # fmt: skip
+        if report.violations:
+            raise ValidationFailed(report)
+        return report
+
+
+@dataclass(frozen=True)
+class CheckedDataset:
+    """The validated dataset, before anything is written."""
+
+    dataset: GraphSet
+    report: ValidationReport
+    editions: tuple[str, ...]
 
 
 def read_graph(path: Path) -> Graph:
@@ -103,15 +137,15 @@ def read_graph(path: Path) -> Graph:
         raise SourceError(f"not valid Turtle: {exc}", path=path) from exc
 
 
-def check(
+def map_editions(
     data_dir: Path,
     *,
     ontology_path: Path,
     shapes_path: Path,
     iris: Iris,
     editions: Sequence[str] = (),
-) -> CheckedDataset:
-    """Read, map and validate every edition; raise `ValidationFailed` on any violation."""
+) -> MappedDataset:
+    """Read and map every edition (or those named), and make their lines."""
     ontology, shapes = read_graph(ontology_path), read_graph(shapes_path)
     graphs: list[Graph] = []
     names: list[str] = []
@@ -125,18 +159,33 @@ def check(
         names.append(portfolio.source.edition)
         dates.append(portfolio.source.modified.isoformat())
         del portfolio  # its records (300 MiB at 100k) are not needed once mapped
-    data = _union(graphs)
     dataset = GraphSet(
         (*graphs, _copy(ontology, iris.ontology_graph()), _copy(shapes, iris.shapes_graph()))
     )
     lines = {str(graph.identifier): dumps.SortedTriples.of_graph(graph) for graph in graphs}
     union = dumps.SortedTriples.union(list(lines.values()))
-    report = validate(data, shapes=shapes, ontology=ontology, lines=union)
-    log.info("validated %d triples: %d violation(s), %d warning(s)",
-             len(data), len(report.violations), len(report.warnings))  # fmt: skip
-    if report.violations:
-        raise ValidationFailed(report)
-    return CheckedDataset(dataset, data, lines, union, report, tuple(names), max(dates))
+    return MappedDataset(
+        dataset, _union(graphs), ontology, shapes, lines, union, tuple(names), max(dates)
+    )
+
+
+def check(
+    data_dir: Path,
+    *,
+    ontology_path: Path,
+    shapes_path: Path,
+    iris: Iris,
+    editions: Sequence[str] = (),
+) -> CheckedDataset:
+    """Read, map and validate every edition; raise `ValidationFailed` on any violation."""
+    mapped = map_editions(
+        data_dir,
+        ontology_path=ontology_path,
+        shapes_path=shapes_path,
+        iris=iris,
+        editions=editions,
+    )
+    return CheckedDataset(mapped.dataset, mapped.validate(), mapped.editions)
 
 
 def _graph(identifier: URIRef | None = None) -> Graph:
@@ -175,37 +224,48 @@ def build(
     iris: Iris,
     build_date: str | None = None,
 ) -> BuildResult:
-    """Validate, then write every artifact into a new release of `out_dir` and switch to it."""
-    checked = check(data_dir, ontology_path=ontology_path, shapes_path=shapes_path, iris=iris)
-    report, editions = checked.report, checked.editions
-    manifests: list[Manifest] = []
-    date = build_date or checked.build_date
-    pending = [checked]
-    del checked
+    """Validate, then write every artifact into a new release of `out_dir` and switch to it.
+
+    The dumps made from the lines alone, and VoID's counts, are started before the
+    validation, by another process: they use the second core while pyshacl runs. A
+    violation stops them, and the release being written is thrown away.
+    """
+    mapped = map_editions(data_dir, ontology_path=ontology_path, shapes_path=shapes_path, iris=iris)
+    date, editions = build_date or mapped.build_date, mapped.editions
+    outcome: list[tuple[Manifest, ValidationReport]] = []
+    pending = [mapped]
+    del mapped
 
     def write(directory: Path) -> Manifest:
-        checked = pending.pop()
-        with FreshProcess() as background:
-            # VoID's counts, read from the lines by another process meanwhile.
-            statistics = background.submit(statistics_of_lines, checked.union, uri_space=iris.base)
-            manifest = write_artifacts(
-                checked.dataset,
+        mapped = pending.pop()
+        # One job at a time: the build itself keeps the other core.
+        with FreshProcess(max_workers=1) as background:
+            files = ReleaseFiles(
+                mapped.dataset,
                 directory,
-                data_graphs=[iris.edition_graph(e) for e in checked.editions],
+                data_graphs=[iris.edition_graph(e) for e in mapped.editions],
                 ontology_graph=iris.ontology_graph(),
                 shapes_graph=iris.shapes_graph(),
-                report=checked.report.graph,
                 base_iri=iris.base,
                 build_date=date,
+                data_lines=mapped.lines,
+            )
+            files.start(background)
+            statistics = background.submit(statistics_of_lines, mapped.union, uri_space=iris.base)
+            report = mapped.validate()
+            manifest = files.finish(
+                report=report.graph,
                 describe=partial(
-                    _describe, data=checked.data, statistics=statistics, iris=iris, build_date=date
+                    _describe,
+                    editions=read_editions(mapped.data),
+                    statistics=statistics,
+                    iris=iris,
+                    build_date=date,
                 ),
-                data_lines=checked.lines,
-                background=background,
             )
             # The rdflib graphs (2.5 GiB at 100k projects) are let go before the stores
             # are made, each of which takes more than a gigabyte while it loads.
-            del checked
+            del mapped, files
             gc.collect()  # rdflib's graphs are in reference cycles: free them now
             dataset = directory / "portefeuille.nq"
             # The server's store, opened as is instead of parsing the dump again. A
@@ -214,12 +274,13 @@ def build(
             disk_store = background.submit(write_disk_store, directory / DISK_STORE, [dataset])
             (directory / HOME_FILE).write_bytes(_home_data(dataset, iris).to_json())
             disk_store.result()
-        manifests.append(manifest)
+        outcome.append((manifest, report))
         return manifest
 
     release = publish(out_dir, write)
     log.info("published %s", release)
-    return BuildResult(release, manifests[0], report, editions)
+    manifest, report = outcome[0]
+    return BuildResult(release, manifest, report, editions)
 
 
 def _home_data(dataset: Path, iris: Iris) -> HomeData:
@@ -233,7 +294,7 @@ def _home_data(dataset: Path, iris: Iris) -> HomeData:
 def _describe(
     files: Sequence[FileEntry],
     *,
-    data: Graph,
+    editions: Sequence[EditionInfo],
     statistics: Future[DatasetStatistics],
     iris: Iris,
     build_date: str,
@@ -246,7 +307,7 @@ def _describe(
             DumpFile(f.name, f.media_type, f.size, f.sha256) for f in files if f.name in described
         ],
         statistics=statistics.result(),
-        editions=read_editions(data),
+        editions=editions,
         build_date=build_date,
     )
     return {METADATA_FILE: dumps.turtle(graph, prefixes=PREFIXES)}

@@ -35,50 +35,84 @@ class WorkerDied(RuntimeError):
 
 
 class FreshProcess(Executor):
-    """Each job submitted runs at once, in an interpreter of its own; `shutdown` waits."""
+    """Each job submitted runs in an interpreter of its own, at once or, with `max_workers`,
+    when fewer than that many run; `shutdown` waits. Leaving a ``with`` block on an
+    exception stops every job instead (`terminate`): a failed build does not wait for work
+    it will throw away."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_workers: int | None = None) -> None:
+        if max_workers is not None and max_workers < 1:
+            raise ValueError(f"max_workers must be at least 1, not {max_workers}")
         self._threads: list[threading.Thread] = []
+        self._slots = threading.BoundedSemaphore(max_workers) if max_workers else None
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[bytes]] = set()
+        self._stopped = False
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         job = pickle.dumps(partial(fn, *args, **kwargs) if args or kwargs else fn)
         future: Future[T] = Future()
         future.set_running_or_notify_cancel()
-        thread = threading.Thread(target=_run, args=(job, future), daemon=True)
+        thread = threading.Thread(target=self._run, args=(job, future), daemon=True)
         thread.start()
         self._threads.append(thread)
         return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if cancel_futures:
+            self.terminate()
         if wait:
             for thread in self._threads:
                 thread.join()
 
+    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
+        if exc_type is not None:
+            self.terminate()
+        self.shutdown(wait=True)
 
-def _run(job: bytes, future: Future[Any]) -> None:
-    """Run the pickled `job` in a child interpreter; settle `future` with its outcome."""
-    try:
-        succeeded, value = _outcome(job)
-    except Exception as exc:  # whatever happens here, the future is settled
-        future.set_exception(exc)
-        return
-    if succeeded:
-        future.set_result(value)
-    else:
-        future.set_exception(value)
+    def terminate(self) -> None:
+        """Kill the jobs running; those waiting for their turn never start (`WorkerDied`)."""
+        with self._lock:
+            self._stopped = True
+            for process in self._running:
+                process.kill()
 
+    def _run(self, job: bytes, future: Future[Any]) -> None:
+        """Run the pickled `job` in a child interpreter; settle `future` with its outcome."""
+        try:
+            if self._slots is not None:
+                with self._slots:
+                    succeeded, value = self._outcome(job)
+            else:
+                succeeded, value = self._outcome(job)
+        except Exception as exc:  # whatever happens here, the future is settled
+            future.set_exception(exc)
+            return
+        if succeeded:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
 
-def _outcome(job: bytes) -> tuple[bool, Any]:
-    with tempfile.TemporaryDirectory(prefix="portefeuille-job-") as tmp:
-        outcome = Path(tmp) / "outcome.pickle"
-        command = [sys.executable, "-m", "portefeuille_ld.pipeline.fresh_process", str(outcome)]
-        process = subprocess.run(command, input=job, stderr=subprocess.PIPE, check=False)
-        if process.returncode != 0 or not outcome.exists():
-            said = process.stderr.decode(errors="replace").strip().splitlines()[-3:]
-            message = f"the worker process exited with status {process.returncode}"
-            raise WorkerDied(": ".join([message, *said]))
-        result: tuple[bool, Any] = pickle.loads(outcome.read_bytes())
-        return result
+    def _outcome(self, job: bytes) -> tuple[bool, Any]:
+        with tempfile.TemporaryDirectory(prefix="portefeuille-job-") as tmp:
+            outcome = Path(tmp) / "outcome.pickle"
+            command = [sys.executable, "-m", "portefeuille_ld.pipeline.fresh_process", str(outcome)]
+            with self._lock:
+                if self._stopped:
+                    raise WorkerDied("the job was not started: its executor was terminated")
+                process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+                self._running.add(process)
+            try:
+                _, stderr = process.communicate(job)
+            finally:
+                with self._lock:
+                    self._running.discard(process)
+            if process.returncode != 0 or not outcome.exists():
+                said = stderr.decode(errors="replace").strip().splitlines()[-3:]
+                message = f"the worker process exited with status {process.returncode}"
+                raise WorkerDied(": ".join([message, *said]))
+            result: tuple[bool, Any] = pickle.loads(outcome.read_bytes())
+            return result
 
 
 def _main(outcome: Path) -> None:
