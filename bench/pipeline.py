@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import math
 import os
@@ -81,7 +82,7 @@ def _child_stages(data_dir: Path, stages: Sequence[str]) -> None:
     from portefeuille_ld.pipeline import dumps
     from portefeuille_ld.pipeline.build import read_graph
     from portefeuille_ld.pipeline.editions import read_edition
-    from portefeuille_ld.pipeline.jsonld import dumps as json_bytes, to_jsonld
+    from portefeuille_ld.pipeline.jsonld import write_jsonld_lines
     from portefeuille_ld.pipeline.mapping import map_portfolio
     from portefeuille_ld.pipeline.validate import validate
     from portefeuille_ld.pipeline.void import compute_statistics
@@ -108,6 +109,13 @@ def _child_stages(data_dir: Path, stages: Sequence[str]) -> None:
     def trig() -> bytes:
         return dumps.trig(named(), prefixes=PREFIXES)
 
+    def jsonld() -> bytes:
+        """As the build writes it: from the lines, in two passes."""
+        output = io.BytesIO()
+        lines = dumps.SortedTriples.of_graph(state["graph"])
+        write_jsonld_lines(lines, output, prefixes=PREFIXES)
+        return output.getvalue()
+
     def read() -> int:
         state["portfolio"] = read_edition(data_dir / EDITION)
         return len(state["portfolio"].initiatives)
@@ -131,7 +139,7 @@ def _child_stages(data_dir: Path, stages: Sequence[str]) -> None:
         "rdfxml": lambda: dumps.rdf_xml(
             dumps.SortedTriples.of_graph(state["graph"]), prefixes=PREFIXES
         ),
-        "jsonld": lambda: json_bytes(to_jsonld(state["graph"], prefixes=PREFIXES).document),
+        "jsonld": jsonld,
         "turtle": lambda: dumps.turtle(state["graph"], prefixes=PREFIXES),
         "void": lambda: len(compute_statistics(state["graph"], uri_space=iris.base).classes),
         "validate": shacl,

@@ -498,7 +498,7 @@ def pool() -> Iterator[CountingPool]:
 def test_line_files_written_by_a_worker_are_the_same(
     fixture: Fixture, written: Path, tmp_path: Path, pool: CountingPool
 ) -> None:
-    """The build writes N-Triples, RDF/XML, N-Quads and TriG in another process."""
+    """The build writes N-Triples, RDF/XML, JSON-LD, N-Quads and TriG in another process."""
     given = len(pool.submitted)
     fixture.write(tmp_path, background=pool)
     assert [type(job) for job in pool.submitted[given:]] == [LineFiles]

@@ -12,7 +12,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from portefeuille_ld.namespaces import DCTERMS, PF, PREFIXES, RDF, XSD
-from portefeuille_ld.pipeline.jsonld import dumps, to_jsonld, write_jsonld
+from portefeuille_ld.pipeline.dumps import SortedTriples
+from portefeuille_ld.pipeline.jsonld import dumps, to_jsonld, write_jsonld, write_jsonld_lines
 
 GOLDEN = Path(__file__).parents[1] / "golden"
 
@@ -116,3 +117,51 @@ def test_written_a_node_at_a_time_as_at_once(graph: Graph) -> None:
     jsonld = to_jsonld(graph, prefixes=PREFIXES)
     assert output.getvalue() == dumps(jsonld.document)
     assert context == jsonld.context
+
+
+AWKWARD = graph_of(
+    # <a-2>, <a/b> and <a.b> sort before <a> as N-Triples lines, after it as IRIs
+    (URIRef(f"{S}-2"), DCTERMS.title, Literal("deux", lang="fr")),
+    (URIRef(f"{S}/b"), DCTERMS.title, Literal("b")),
+    (URIRef(f"{S}.b"), DCTERMS.title, Literal("b", datatype=XSD.string)),
+    (S, DCTERMS.title, Literal("Élan\n« deux »", lang="fr")),
+    (S, DCTERMS.title, Literal("Momentum", lang="en")),
+    (S, RDF.type, PF.Project),
+    (S, RDF.type, PF.Initiative),
+    (S, PF.position, Literal("3", datatype=XSD.positiveInteger)),
+    (T, PF.position, Literal("9007199254740993", datatype=XSD.integer)),
+    (T, PF.completionYear, Literal("2024", datatype=XSD.gYear)),
+    (T, PF.completionYear, Literal("2024")),
+    (T, DCTERMS.isPartOf, BNode("b2")),
+    (BNode("b2"), DCTERMS.isPartOf, S),
+    (BNode("b10"), PF.status, PF.Active),
+    (T, PF.status, Literal("actif", lang="fr")),
+    (T, OTHER_TITLE, Literal("true", datatype=XSD.boolean)),
+)
+
+
+@pytest.mark.parametrize(
+    "graph",
+    [
+        *CASES,
+        pytest.param(AWKWARD, id="awkward"),
+        pytest.param(Graph().parse(GOLDEN / "portefeuille.nt"), id="golden-data"),
+        pytest.param(Graph(), id="empty"),
+    ],
+)
+def test_written_from_the_lines_as_from_the_graph(graph: Graph) -> None:
+    """The build writes the dump from the sorted lines, in another process."""
+    output = io.BytesIO()
+    context = write_jsonld_lines(SortedTriples.of_graph(graph), output, prefixes=PREFIXES)
+    jsonld = to_jsonld(graph, prefixes=PREFIXES)
+    assert output.getvalue().decode() == dumps(jsonld.document).decode()
+    assert context == jsonld.context
+
+
+def test_the_awkward_graph_reads_back() -> None:
+    expected = Graph()
+    for s, p, o in AWKWARD:  # "b"^^xsd:string is "b" (RDF 1.1), which rdflib tells apart
+        expected.add((s, p, Literal(str(o)) if o == Literal("b", datatype=XSD.string) else o))
+    by_rdflib, by_oxigraph = read_back(AWKWARD)
+    assert isomorphic(by_rdflib, expected)
+    assert isomorphic(by_oxigraph, expected)

@@ -32,8 +32,7 @@ from rdflib.plugins.stores.memory import SimpleMemory
 from portefeuille_ld.namespaces import PREFIXES
 from portefeuille_ld.pipeline import dumps
 from portefeuille_ld.pipeline.files import Content, media_type, write_file
-from portefeuille_ld.pipeline.jsonld import Json, dumps as json_bytes, write_jsonld
-from portefeuille_ld.pipeline.line_files import LineFiles
+from portefeuille_ld.pipeline.line_files import CONTEXT_FILE, LineFiles
 from portefeuille_ld.pipeline.manifest import (
     MANIFEST_FILE,
     FileEntry,
@@ -59,7 +58,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CONTEXT_FILE = "contexte.jsonld"
 DATA_FILES = ("portefeuille.ttl", "portefeuille.nt", "portefeuille.jsonld", "portefeuille.rdf")
 """The data (union of the editions) in each format."""
 DATASET_FILES = ("portefeuille.nq", "portefeuille.trig")
@@ -323,15 +321,8 @@ def _line_files(
 def _write_graph_files(
     union: Graph, ontology: Graph, shapes: Graph, put: Callable[[str, Content], None]
 ) -> None:
-    """The dumps made from rdflib's graphs: Turtle, JSON-LD and its context, the ontology
-    and the shapes (with canonical blank node labels)."""
+    """The dumps made from rdflib's graphs: Turtle, the ontology and the shapes (with
+    canonical blank node labels)."""
     put(ONTOLOGY_FILE, dumps.turtle(ontology, prefixes=PREFIXES))
     put(SHAPES_FILE, dumps.turtle(shapes, prefixes=PREFIXES))
     put("portefeuille.ttl", partial(dumps.write_turtle, union, prefixes=PREFIXES))
-    contexts: list[dict[str, Json]] = []
-
-    def jsonld(output: dumps.Output) -> None:
-        contexts.append(write_jsonld(union, output, prefixes=PREFIXES))
-
-    put("portefeuille.jsonld", jsonld)
-    put(CONTEXT_FILE, json_bytes({"@context": contexts[0]}))

@@ -164,6 +164,7 @@ def map_editions(
     )
     lines = {str(graph.identifier): dumps.SortedTriples.of_graph(graph) for graph in graphs}
     union = dumps.SortedTriples.union(list(lines.values()))
+    log.info("mapped %d edition(s) into %d quads", len(graphs), len(dataset))
     return MappedDataset(
         dataset, _union(graphs), ontology, shapes, lines, union, tuple(names), max(dates)
     )

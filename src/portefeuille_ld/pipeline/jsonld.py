@@ -16,6 +16,10 @@ predicate and class gets its local name as key ("title", "responsibleOrganizatio
 ``@graph`` of nodes sorted by IRI, keys and values in a stable order, so the same graph
 gives the same bytes. Only JSON-LD 1.0 features are used.
 
+Two readers feed the same writer: an rdflib graph (`to_jsonld`, `write_jsonld`), or a
+graph's sorted N-Triples lines (`write_jsonld_lines`, what the build uses: another process
+writes the dump from the lines alone, in two passes, holding one node at a time).
+
 >>> from rdflib import BNode, Graph, Literal, URIRef
 >>> g = Graph()
 >>> s = URIRef("https://example.org/id/p1")
@@ -31,23 +35,40 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal as Choice, Protocol, TypeAlias
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
-from rdflib.term import Node
 
-__all__ = ["Json", "JsonLd", "dumps", "local_name", "to_jsonld", "write_jsonld"]
+from portefeuille_ld.pipeline.dumps import SortedTriples
+
+__all__ = [
+    "Json",
+    "JsonLd",
+    "dumps",
+    "local_name",
+    "to_jsonld",
+    "write_jsonld",
+    "write_jsonld_lines",
+]
 
 Json: TypeAlias = "str | int | bool | list[Json] | dict[str, Json]"
 """A JSON value (these documents never need null or floats)."""
 
 TermKind = Choice["iri", "string", "lang", "langmap", "typed", "mixed"]
-Properties: TypeAlias = "dict[URIRef, list[Node]]"
 
+Value: TypeAlias = tuple[int, str, str, str]
+"""A term as (rank, text, language, datatype): rank `_IRI`, `_BLANK` or `_LITERAL`; the
+language or ""; the datatype, "" for a plain or language string (``"x"^^xsd:string`` is
+``"x"``, RDF 1.1). Values sort in the order the document lists them."""
+Properties: TypeAlias = "dict[str, list[Value]]"
+"""A node's values by predicate IRI, each list sorted."""
+
+_IRI, _BLANK, _LITERAL = 0, 1, 2
 _NICE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ALIASES: dict[str, Json] = {"id": "@id", "type": "@type"}
 _SCHEMES = {"data", "file", "ftp", "http", "https", "mailto", "tel", "urn"}
@@ -56,16 +77,15 @@ _GEN_DELIMS = tuple(":/?#[]@")
 _CANONICAL_INT = re.compile(r"^(0|-?[1-9][0-9]*)$")
 _SAFE_INT = 2**53
 _INTEGER_TYPES = frozenset(
-    XSD[name]
+    str(XSD[name])
     for name in (
         "integer nonNegativeInteger positiveInteger nonPositiveInteger negativeInteger"
         " long int short byte unsignedLong unsignedInt unsignedShort unsignedByte"
     ).split()
 )
-_STRING_TYPES = frozenset({None, XSD.string})
-_TYPE, _XSD_STRING, _XSD_BOOLEAN = RDF.type, XSD.string, XSD.boolean
-"""Looked up once: a namespace's attribute access costs a method call each time."""
-
+_TYPE, _XSD_BOOLEAN = str(RDF.type), str(XSD.boolean)
+_PLAIN = frozenset({str(XSD.string), str(RDF.langString)})
+"""The datatypes of the strings a `Value` writes as ""."""
 
 _PARTS = 4_096
 """Pieces of JSON text (nodes and separators) gathered before each write."""
@@ -88,18 +108,17 @@ def to_jsonld(graph: Graph, *, prefixes: Mapping[str, str]) -> JsonLd:
 
     Only the prefixes the document or its context uses appear in the context.
     """
-    compaction = _Compaction.of(graph, prefixes)
-    graph_nodes: list[Json] = list(compaction.graph_nodes())
-    context = compaction.context
-    return JsonLd(context, {"@context": context, "@graph": graph_nodes})
+    nodes = _graph_nodes(graph)
+    writer = _Survey.of(nodes, prefixes).writer()
+    graph_nodes: list[Json] = [writer.node(subject, props) for subject, props in nodes]
+    return JsonLd(writer.context, {"@context": writer.context, "@graph": graph_nodes})
 
 
 def write_jsonld(graph: Graph, output: _Output, *, prefixes: Mapping[str, str]) -> dict[str, Json]:
     """``dumps(to_jsonld(graph).document)`` written a node at a time; returns the context.
 
-    Each node is let go once written. ``json`` escapes every newline inside a string, so
-    a value encoded alone is the same text as within the document, once its lines are
-    indented as deep as it sits there.
+    ``json`` escapes every newline inside a string, so a value encoded alone is the same
+    text as within the document, once its lines are indented as deep as it sits there.
 
     >>> import io
     >>> from rdflib import Graph, Literal, URIRef
@@ -110,59 +129,118 @@ def write_jsonld(graph: Graph, output: _Output, *, prefixes: Mapping[str, str]) 
     >>> output.getvalue() == dumps(to_jsonld(g, prefixes={}).document)
     True
     """
-    compaction = _Compaction.of(graph, prefixes)
-    context = compaction.context
-    parts = ['{\n  "@context": ', _indented(context, 1), ',\n  "@graph": [']
-    separator = "\n    "
-    for node in compaction.graph_nodes(release=True):
-        parts += [separator, _indented(node, 2)]
-        separator = ",\n    "
-        if len(parts) >= _PARTS:
-            output.write("".join(parts).encode())
-            parts.clear()
-    parts.append("]\n}\n" if separator == "\n    " else "\n  ]\n}\n")
-    output.write("".join(parts).encode())
-    return context
+    nodes = _graph_nodes(graph)
+    writer = _Survey.of(nodes, prefixes).writer()
+    writer.write((_indented(writer.node(s, props), 2) for s, props in nodes), output)
+    return writer.context
+
+
+def write_jsonld_lines(
+    lines: SortedTriples, output: _Output, *, prefixes: Mapping[str, str]
+) -> dict[str, Json]:
+    """`write_jsonld` of the graph whose sorted N-Triples lines are `lines`: the same bytes.
+
+    Two passes over the lines, one node at a time: the first finds the context and the
+    nodes' order, the second writes them. The lines come grouped by subject in the byte
+    order of their N-Triples text, where ``<a-2>`` sorts before ``<a>``: a node written
+    before those sorting ahead of it waits for them.
+
+    >>> import io
+    >>> from rdflib import Graph, Literal, URIRef
+    >>> g = Graph()
+    >>> for iri in ("https://e.org/a", "https://e.org/a-2"):
+    ...     _ = g.add((URIRef(iri), URIRef("https://e.org/o#p"), Literal("x", lang="fr")))
+    >>> output = io.BytesIO()
+    >>> context = write_jsonld_lines(SortedTriples.of_graph(g), output, prefixes={})
+    >>> output.getvalue() == dumps(to_jsonld(g, prefixes={}).document)
+    True
+    """
+    subjects: list[Value] = []
+
+    def listed(nodes: Iterable[tuple[Value, Properties]]) -> Iterator[tuple[Value, Properties]]:
+        for subject, props in nodes:
+            subjects.append(subject)
+            yield subject, props
+
+    writer = _Survey.of(listed(_line_nodes(lines)), prefixes).writer()
+    order = sorted(subjects)
+    subjects.clear()
+
+    def texts() -> Iterator[str]:
+        waiting: dict[Value, str] = {}
+        position = 0
+        for subject, props in _line_nodes(lines):
+            waiting[subject] = _indented(writer.node(subject, props), 2)
+            while position < len(order) and order[position] in waiting:
+                yield waiting.pop(order[position])
+                position += 1
+
+    writer.write(texts(), output)
+    return writer.context
 
 
 def _indented(value: Json, depth: int) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * depth)
 
 
-@dataclass
-class _Compaction:
-    """The graph's triples by node, and how to write them: context, keys, terms."""
+def _graph_nodes(graph: Graph) -> list[tuple[Value, Properties]]:
+    """The triples of an rdflib graph grouped by subject, both sorted."""
+    nodes: dict[Value, dict[str, set[Value]]] = {}
+    values: dict[object, Value] = {}
+    for s, p, o in graph:
+        if not isinstance(p, URIRef):
+            raise ValueError(f"the predicate {p!r} is not an IRI")
+        subject, value = _rdflib_value(s, values), _rdflib_value(o, values)
+        nodes.setdefault(subject, {}).setdefault(str(p), set()).add(value)
+    return [(s, {p: sorted(vs) for p, vs in nodes[s].items()}) for s in sorted(nodes)]
 
-    nodes: dict[Node, Properties]
-    short: _Compactor
-    keys: dict[str, str]
-    terms: dict[URIRef, _Term]
-    context: dict[str, Json]
-    multi_typed: bool
 
-    @classmethod
-    def of(cls, graph: Graph, prefixes: Mapping[str, str]) -> _Compaction:
-        nodes = _nodes(graph)
-        candidates = {p: ns for p, ns in sorted(prefixes.items()) if ns.endswith(_GEN_DELIMS)}
-        short = _Compactor(candidates)
-        for iri in sorted(_iris(nodes)):
-            short(iri)
-        short = _Compactor({p: candidates[p] for p in sorted(short.used)})
-        classes = {o for props in nodes.values() for o in props.get(_TYPE, [])}
-        predicates = {p for props in nodes.values() for p in props if p is not _TYPE}
-        keys = _keys({*map(str, classes), *map(str, predicates)}, set(candidates), short)
-        terms = {p: _term(keys[str(p)], p, nodes) for p in sorted(predicates)}
-        context = _context(short, terms, {keys[str(c)]: short(str(c)) for c in classes})
-        multi_typed = any(len(props.get(_TYPE, [])) > 1 for props in nodes.values())
-        return cls(nodes, short, keys, terms, context, multi_typed)
+def _rdflib_value(node: object, seen: dict[object, Value]) -> Value:
+    """`node` as a `Value`; IRIs and blank nodes, which repeat, are kept in `seen`."""
+    if isinstance(node, Literal):
+        datatype = "" if node.datatype is None else str(node.datatype)
+        return (_LITERAL, str(node), node.language or "", "" if datatype in _PLAIN else datatype)
+    found = seen.get(node)
+    if found is None:
+        if isinstance(node, URIRef):
+            found = seen[node] = (_IRI, str(node), "", "")
+        elif isinstance(node, BNode):
+            found = seen[node] = (_BLANK, str(node), "", "")
+        else:
+            raise ValueError(f"not an RDF term: {node!r}")
+    return found
 
-    def graph_nodes(self, *, release: bool = False) -> Iterator[dict[str, Json]]:
-        """Each node's JSON object, in order; `release` forgets each node once given."""
-        for subject in list(self.nodes):
-            props = self.nodes.pop(subject) if release else self.nodes[subject]
-            yield _node(
-                subject, props, self.terms, self.keys, self.short, multi_typed=self.multi_typed
-            )
+
+def _line_nodes(lines: SortedTriples) -> Iterator[tuple[Value, Properties]]:
+    """The triples of `lines` grouped by subject, in the lines' order; values sorted."""
+    values: dict[object, Value] = {}  # IRIs and blank nodes, which repeat
+    current: object = None
+    props: dict[str, list[Value]] = {}
+    for triple in lines.triples():
+        subject = triple.subject
+        if subject != current:
+            if current is not None:
+                yield values[current], {p: sorted(vs) for p, vs in props.items()}
+            current, props = subject, {}
+            if subject not in values:
+                values[subject] = _oxigraph_value(subject)
+        o = triple.object
+        if type(o) is ox.Literal:
+            datatype = o.datatype.value
+            value = (_LITERAL, o.value, o.language or "", "" if datatype in _PLAIN else datatype)
+        else:
+            value = values.get(o) or values.setdefault(o, _oxigraph_value(o))
+        props.setdefault(triple.predicate.value, []).append(value)
+    if current is not None:
+        yield values[current], {p: sorted(vs) for p, vs in props.items()}
+
+
+def _oxigraph_value(node: object) -> Value:
+    if isinstance(node, ox.NamedNode):
+        return (_IRI, node.value, "", "")
+    if isinstance(node, ox.BlankNode):
+        return (_BLANK, node.value, "", "")
+    raise ValueError(f"not a subject or an object: {node!r}")
 
 
 def dumps(document: Mapping[str, Json]) -> bytes:
@@ -217,6 +295,52 @@ class _Compactor:
         return f"{prefix}:{rest}", prefix
 
 
+@dataclass
+class _Usage:
+    """What the values of one predicate are, over all the nodes: what its term says."""
+
+    ranks: set[int] = field(default_factory=set)
+    languages: set[str] = field(default_factory=set)
+    """Of its literals, "" for none."""
+    datatypes: set[str] = field(default_factory=set)
+    """Of its literals without a language."""
+    repeated: bool = False
+    """Some node has several values."""
+    repeated_language: bool = False
+    """Some node has several values in one language (or several without one)."""
+
+    def add(self, values: list[Value]) -> None:
+        for rank, _, language, datatype in values:
+            self.ranks.add(rank)
+            if rank == _LITERAL:
+                self.languages.add(language)
+                if not language:
+                    self.datatypes.add(datatype)
+        if len(values) > 1:
+            self.repeated = True
+            if not self.repeated_language:
+                counts = Counter(v[2] if v[0] == _LITERAL else "" for v in values)
+                self.repeated_language = max(counts.values()) > 1
+
+    def kind(self) -> tuple[TermKind, str | None, str | None]:
+        """The coercion all the values allow, with its datatype or language."""
+        if self.ranks == {_IRI}:
+            return "iri", None, None
+        if self.ranks != {_LITERAL}:
+            return "mixed", None, None
+        if "" not in self.languages:
+            if len(self.languages) == 1:
+                return "lang", None, next(iter(self.languages))
+            return "langmap", None, None
+        if self.languages != {""}:
+            return "mixed", None, None
+        if self.datatypes == {""}:
+            return "string", None, None
+        if len(self.datatypes) == 1:
+            return "typed", next(iter(self.datatypes)), None
+        return "mixed", None, None
+
+
 @dataclass(frozen=True)
 class _Term:
     """How one predicate is written: its key, its values' coercion, array or not."""
@@ -227,6 +351,12 @@ class _Term:
     multi: bool
     datatype: str | None = None
     language: str | None = None
+
+    @classmethod
+    def of(cls, key: str, iri: str, usage: _Usage) -> _Term:
+        kind, datatype, language = usage.kind()
+        multi = usage.repeated_language if kind == "langmap" else usage.repeated
+        return cls(key, iri, kind, multi, datatype, language)
 
     def definition(self, short: _Compactor) -> Json | None:
         """The context entry, or None when the key alone says everything."""
@@ -246,45 +376,94 @@ class _Term:
         return None if ":" in self.key else spec["@id"]
 
 
-def _nodes(graph: Graph) -> dict[Node, Properties]:
-    """The triples grouped by subject (sorted) then predicate, values sorted.
+@dataclass
+class _Survey:
+    """What the context needs to know of every node, gathered one node at a time."""
 
-    Each predicate is one object (``rdf:type`` is `_TYPE`, so ``is`` finds it).
-    ``"x"^^xsd:string`` is ``"x"`` (RDF 1.1), so both are one value.
-    """
-    nodes: dict[Node, dict[URIRef, set[Node]]] = {}
-    predicates: dict[URIRef, URIRef] = {_TYPE: _TYPE}
-    for s, p, o in graph:
-        if not isinstance(p, URIRef):
-            raise ValueError(f"the predicate {p!r} is not an IRI")
-        p = predicates.setdefault(p, p)  # one object per predicate: rdf:type is _TYPE
-        if p is _TYPE and not isinstance(o, URIRef):
-            raise ValueError(f"{s} has an rdf:type that is not an IRI: {o!r}")
-        if isinstance(o, Literal) and o.datatype == _XSD_STRING:
-            o = Literal(str(o))
-        nodes.setdefault(s, {}).setdefault(p, set()).add(o)
-    ordered = sorted(nodes.items(), key=lambda item: _sort_key(item[0]))
-    return {s: {p: sorted(vs, key=_sort_key) for p, vs in props.items()} for s, props in ordered}
+    candidates: dict[str, str]
+    short: _Compactor
+    usage: dict[str, _Usage] = field(default_factory=dict)
+    classes: set[str] = field(default_factory=set)
+    multi_typed: bool = False
+
+    @classmethod
+    def of(cls, nodes: Iterable[tuple[Value, Properties]], prefixes: Mapping[str, str]) -> _Survey:
+        candidates = {p: ns for p, ns in sorted(prefixes.items()) if ns.endswith(_GEN_DELIMS)}
+        survey = cls(candidates, _Compactor(candidates))
+        for subject, props in nodes:
+            survey.add(subject, props)
+        return survey
+
+    def add(self, subject: Value, props: Properties) -> None:
+        """Note a node: every IRI the document or its context may write, rdf:type excepted,
+        goes through `short` (to know which prefixes are used)."""
+        short = self.short
+        if subject[0] == _IRI:
+            short(subject[1])
+        for predicate, values in props.items():
+            if predicate == _TYPE:
+                for rank, text, _, _ in values:
+                    if rank != _IRI:
+                        raise ValueError(
+                            f"{subject[1]} has an rdf:type that is not an IRI: {text!r}"
+                        )
+                    self.classes.add(text)
+                    short(text)
+                self.multi_typed = self.multi_typed or len(values) > 1
+                continue
+            short(predicate)
+            usage = self.usage.get(predicate)
+            if usage is None:
+                usage = self.usage[predicate] = _Usage()
+            usage.add(values)
+            for rank, text, _, datatype in values:
+                if rank == _IRI:
+                    short(text)
+                elif datatype:
+                    short(datatype)
+
+    def writer(self) -> _Writer:
+        short = _Compactor({p: self.candidates[p] for p in sorted(self.short.used)})
+        keys = _keys({*self.classes, *self.usage}, set(self.candidates), short)
+        terms = {p: _Term.of(keys[p], p, self.usage[p]) for p in sorted(self.usage)}
+        context = _context(short, terms, {keys[c]: short(c) for c in self.classes})
+        return _Writer(short, keys, terms, context, self.multi_typed)
 
 
-def _sort_key(node: Node) -> tuple[int, str, str, str]:
-    if isinstance(node, Literal):
-        return (2, str(node), node.language or "", str(node.datatype or ""))
-    return (0 if isinstance(node, URIRef) else 1, str(node), "", "")
+@dataclass(frozen=True)
+class _Writer:
+    """How to write each node: compactor, keys, terms, and the context that says so."""
 
+    short: _Compactor
+    keys: dict[str, str]
+    terms: dict[str, _Term]
+    context: dict[str, Json]
+    multi_typed: bool
 
-def _iris(nodes: Mapping[Node, Properties]) -> set[str]:
-    """Every IRI the document or its context may write, rdf:type excepted."""
-    found: set[str] = set()
-    for subject, props in nodes.items():
-        found.update(str(p) for p in props if p is not _TYPE)
-        for node in [subject, *(v for values in props.values() for v in values)]:
-            if isinstance(node, Literal):
-                if node.datatype not in _STRING_TYPES:
-                    found.add(str(node.datatype))
-            elif isinstance(node, URIRef):
-                found.add(str(node))
-    return found
+    def node(self, subject: Value, props: Properties) -> dict[str, Json]:
+        short, keys = self.short, self.keys
+        node: dict[str, Json] = {"id": _reference(subject, short)}
+        types: list[Json] = [keys[t[1]] for t in props.get(_TYPE, [])]
+        if types:
+            node["type"] = sorted(types, key=str) if self.multi_typed else types[0]
+        terms = self.terms
+        written = sorted(((terms[p], p) for p in props if p != _TYPE), key=lambda t: t[0].key)
+        for term, predicate in written:
+            node[term.key] = _values(term, props[predicate], short)
+        return node
+
+    def write(self, nodes: Iterable[str], output: _Output) -> None:
+        """The document, its nodes' JSON text given (each indented two levels)."""
+        parts = ['{\n  "@context": ', _indented(self.context, 1), ',\n  "@graph": [']
+        separator = "\n    "
+        for text in nodes:
+            parts += [separator, text]
+            separator = ",\n    "
+            if len(parts) >= _PARTS:
+                output.write("".join(parts).encode())
+                parts.clear()
+        parts.append("]\n}\n" if separator == "\n    " else "\n  ]\n}\n")
+        output.write("".join(parts).encode())
 
 
 def _keys(iris: Iterable[str], reserved: set[str], short: _Compactor) -> dict[str, str]:
@@ -303,44 +482,8 @@ def _keys(iris: Iterable[str], reserved: set[str], short: _Compactor) -> dict[st
     }
 
 
-def _term(key: str, predicate: URIRef, nodes: Mapping[Node, Properties]) -> _Term:
-    per_node = [props[predicate] for props in nodes.values() if predicate in props]
-    kind, datatype, language = _kind([v for values in per_node for v in values])
-    if kind == "langmap":
-        multi = any(max(Counter(map(_language, vs)).values()) > 1 for vs in per_node)
-    else:
-        multi = any(len(values) > 1 for values in per_node)
-    return _Term(key, str(predicate), kind, multi, datatype, language)
-
-
-def _language(node: Node) -> str:
-    return (node.language or "") if isinstance(node, Literal) else ""
-
-
-def _kind(values: list[Node]) -> tuple[TermKind, str | None, str | None]:
-    """The coercion all the values of a predicate allow, with its datatype or language."""
-    if all(isinstance(v, URIRef) for v in values):
-        return "iri", None, None
-    literals = [v for v in values if isinstance(v, Literal)]
-    if len(literals) < len(values):
-        return "mixed", None, None
-    languages = {v.language for v in literals}
-    if None not in languages:
-        if len(languages) == 1:
-            return "lang", None, next(iter(languages))
-        return "langmap", None, None
-    datatypes = {v.datatype for v in literals}
-    if languages != {None}:
-        return "mixed", None, None
-    if datatypes <= _STRING_TYPES:
-        return "string", None, None
-    if len(datatypes) == 1:
-        return "typed", str(next(iter(datatypes))), None
-    return "mixed", None, None
-
-
 def _context(
-    short: _Compactor, terms: Mapping[URIRef, _Term], classes: Mapping[str, str]
+    short: _Compactor, terms: Mapping[str, _Term], classes: Mapping[str, str]
 ) -> dict[str, Json]:
     """The ``@context`` object: used prefixes, aliases, class names and terms, sorted."""
     entries: dict[str, Json] = {**_ALIASES, **short.prefixes}
@@ -352,68 +495,47 @@ def _context(
     return dict(sorted(entries.items()))
 
 
-def _node(
-    subject: Node,
-    props: Properties,
-    terms: Mapping[URIRef, _Term],
-    keys: Mapping[str, str],
-    short: _Compactor,
-    *,
-    multi_typed: bool,
-) -> dict[str, Json]:
-    node: dict[str, Json] = {"id": _reference(subject, short)}
-    types: list[Json] = [keys[str(t)] for t in props.get(_TYPE, [])]
-    if types:
-        node["type"] = sorted(types, key=str) if multi_typed else types[0]
-    written = sorted(((terms[p], p) for p in props if p is not _TYPE), key=lambda item: item[0].key)
-    for term, predicate in written:
-        node[term.key] = _values(term, props[predicate], short)
-    return node
-
-
-def _values(term: _Term, values: list[Node], short: _Compactor) -> Json:
+def _values(term: _Term, values: list[Value], short: _Compactor) -> Json:
     if term.kind == "langmap":
-        grouped: dict[str, list[Json]] = defaultdict(list)
-        for value in values:
-            grouped[_language(value)].append(str(value))
+        grouped: dict[str, list[Json]] = {}
+        for _, text, language, _ in values:
+            grouped.setdefault(language, []).append(text)
         return {lang: texts if term.multi else texts[0] for lang, texts in sorted(grouped.items())}
     rendered: list[Json] = [_value(term.kind, v, short) for v in values]
     return rendered if term.multi else rendered[0]
 
 
-def _reference(node: Node, short: _Compactor) -> str:
+def _reference(node: Value, short: _Compactor) -> str:
     """A node's ``id``: its IRI, prefixed when a prefix fits, or ``_:label``."""
-    return f"_:{node}" if isinstance(node, BNode) else short(str(node))
+    return f"_:{node[1]}" if node[0] == _BLANK else short(node[1])
 
 
-def _value(kind: TermKind, value: Node, short: _Compactor) -> Json:
+def _value(kind: TermKind, value: Value, short: _Compactor) -> Json:
+    rank, text, language, datatype = value
     if kind == "iri":
-        return short(str(value))
+        return short(text)
     if kind in ("string", "lang"):
-        return str(value)
-    if kind == "typed" and isinstance(value, Literal):
-        return _native(value)
-    if not isinstance(value, Literal):
+        return text
+    if kind == "typed":
+        return _native(text, datatype)
+    if rank != _LITERAL:
         return {"@id": _reference(value, short)}
-    if value.language is not None:
-        return {"@language": value.language, "@value": str(value)}
-    if value.datatype in _STRING_TYPES:
-        return str(value)
-    return {"@type": short(str(value.datatype)), "@value": str(value)}
+    if language:
+        return {"@language": language, "@value": text}
+    if not datatype:
+        return text
+    return {"@type": short(datatype), "@value": text}
 
 
-def _native(literal: Literal) -> Json:
+def _native(lexical: str, datatype: str) -> Json:
     """A JSON number or boolean when it reads back as the same literal, else the lexical form.
 
-    >>> _native(Literal("37", datatype=XSD.positiveInteger))
-    37
-    >>> _native(Literal("2024", datatype=XSD.gYear))
-    '2024'
+    >>> _native("37", str(XSD.positiveInteger)), _native("2024", str(XSD.gYear))
+    (37, '2024')
     """
-    lexical = str(literal)
-    if literal.datatype in _INTEGER_TYPES and _CANONICAL_INT.match(lexical):
+    if datatype in _INTEGER_TYPES and _CANONICAL_INT.match(lexical):
         number = int(lexical)
         return number if abs(number) < _SAFE_INT else lexical
-    if literal.datatype == _XSD_BOOLEAN and lexical in ("true", "false"):
+    if datatype == _XSD_BOOLEAN and lexical in ("true", "false"):
         return lexical == "true"
     return lexical
