@@ -12,6 +12,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from portefeuille_ld.namespaces import DCTERMS, PF, PREFIXES, RDF, XSD
+from portefeuille_ld.pipeline import jsonld
 from portefeuille_ld.pipeline.dumps import SortedTriples
 from portefeuille_ld.pipeline.jsonld import dumps, to_jsonld, write_jsonld, write_jsonld_lines
 
@@ -165,3 +166,13 @@ def test_the_awkward_graph_reads_back() -> None:
     by_rdflib, by_oxigraph = read_back(AWKWARD)
     assert isomorphic(by_rdflib, expected)
     assert isomorphic(by_oxigraph, expected)
+
+
+def test_a_compactor_that_forgets_writes_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large graph's IRIs are not all remembered: forgetting them changes no byte."""
+    graph = Graph().parse(GOLDEN / "portefeuille.nt")
+    expected = dumps(to_jsonld(graph, prefixes=PREFIXES).document)
+    monkeypatch.setattr(jsonld, "_KNOWN", 3)
+    output = io.BytesIO()
+    write_jsonld_lines(SortedTriples.of_graph(graph), output, prefixes=PREFIXES)
+    assert output.getvalue() == expected

@@ -89,6 +89,8 @@ _PLAIN = frozenset({str(XSD.string), str(RDF.langString)})
 
 _PARTS = 4_096
 """Pieces of JSON text (nodes and separators) gathered before each write."""
+_KNOWN = 65_536
+"""IRIs a `_Compactor` remembers."""
 
 
 class _Output(Protocol):
@@ -212,27 +214,29 @@ def _rdflib_value(node: object, seen: dict[object, Value]) -> Value:
 
 
 def _line_nodes(lines: SortedTriples) -> Iterator[tuple[Value, Properties]]:
-    """The triples of `lines` grouped by subject, in the lines' order; values sorted."""
-    values: dict[object, Value] = {}  # IRIs and blank nodes, which repeat
+    """The triples of `lines` grouped by subject, in the lines' order; values sorted.
+
+    Nothing is kept from one node to the next: at 100k projects, the build's worker
+    writes this dump while the build's own process holds the graphs.
+    """
     current: object = None
+    subject_value: Value | None = None
     props: dict[str, list[Value]] = {}
     for triple in lines.triples():
         subject = triple.subject
         if subject != current:
-            if current is not None:
-                yield values[current], {p: sorted(vs) for p, vs in props.items()}
-            current, props = subject, {}
-            if subject not in values:
-                values[subject] = _oxigraph_value(subject)
+            if subject_value is not None:
+                yield subject_value, {p: sorted(vs) for p, vs in props.items()}
+            current, subject_value, props = subject, _oxigraph_value(subject), {}
         o = triple.object
         if type(o) is ox.Literal:
             datatype = o.datatype.value
             value = (_LITERAL, o.value, o.language or "", "" if datatype in _PLAIN else datatype)
         else:
-            value = values.get(o) or values.setdefault(o, _oxigraph_value(o))
+            value = _oxigraph_value(o)
         props.setdefault(triple.predicate.value, []).append(value)
-    if current is not None:
-        yield values[current], {p: sorted(vs) for p, vs in props.items()}
+    if subject_value is not None:
+        yield subject_value, {p: sorted(vs) for p, vs in props.items()}
 
 
 def _oxigraph_value(node: object) -> Value:
@@ -273,11 +277,14 @@ class _Compactor:
     prefixes: Mapping[str, str]
     used: set[str] = field(default_factory=set)
     known: dict[str, tuple[str, str | None]] = field(default_factory=dict)
-    """Each IRI already shortened, and the prefix that did it."""
+    """IRIs already shortened, and the prefix that did it: at most `_KNOWN`, then forgotten
+    (the vocabulary's few IRIs come back at once; a large graph's subjects need not stay)."""
 
     def __call__(self, iri: str) -> str:
         found = self.known.get(iri)
         if found is None:
+            if len(self.known) >= _KNOWN:
+                self.known.clear()
             found = self.known[iri] = self._shortened(iri)
         short, prefix = found
         if prefix is not None:
