@@ -38,6 +38,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from typing import Literal as Choice, Protocol, TypeAlias
 
 import pyoxigraph as ox
@@ -84,6 +85,8 @@ _INTEGER_TYPES = frozenset(
     ).split()
 )
 _TYPE, _XSD_BOOLEAN = str(RDF.type), str(XSD.boolean)
+_string = encode_basestring
+"""A JSON string, non-ASCII characters as they are (``ensure_ascii=False``), in C."""
 _PLAIN = frozenset({str(XSD.string), str(RDF.langString)})
 """The datatypes of the strings a `Value` writes as ""."""
 
@@ -182,7 +185,50 @@ def write_jsonld_lines(
 
 
 def _indented(value: Json, depth: int) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * depth)
+    """``json.dumps(value, ensure_ascii=False, indent=2)``, each line after the first
+    indented `depth` levels more. Written here: with an indent, ``json`` encodes in Python
+    through generators, half the CPU of the dump; strings are still escaped by its C code.
+
+    >>> value = {"a": [1, True, {"b": "é\\n"}], "c": {}, "d": []}
+    >>> _indented(value, 1) == json.dumps(value, ensure_ascii=False, indent=2).replace(
+    ...     "\\n", "\\n  ")
+    True
+    """
+    parts: list[str] = []
+    _encode(value, "\n" + "  " * depth, parts)
+    return "".join(parts)
+
+
+def _encode(value: Json, newline: str, parts: list[str]) -> None:
+    """Append the text of `value` to `parts`; `newline` starts a line at its depth."""
+    if isinstance(value, str):
+        parts.append(_string(value))
+    elif value is True or value is False:
+        parts.append("true" if value else "false")
+    elif isinstance(value, int):
+        parts.append(int.__repr__(value))
+    elif isinstance(value, dict):
+        if not value:
+            parts.append("{}")
+            return
+        inner, separator = newline + "  ", "{"
+        for key, item in value.items():
+            parts += [separator, inner, _string(key), ": "]
+            _encode(item, inner, parts)
+            separator = ","
+        parts += [newline, "}"]
+    elif isinstance(value, list):
+        if not value:
+            parts.append("[]")
+            return
+        inner, separator = newline + "  ", "["
+        for item in value:
+            parts += [separator, inner]
+            _encode(item, inner, parts)
+            separator = ","
+        parts += [newline, "]"]
+    else:
+        raise TypeError(f"not a JSON value of these documents: {value!r}")
 
 
 def _graph_nodes(graph: Graph) -> list[tuple[Value, Properties]]:
