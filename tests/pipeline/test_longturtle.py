@@ -11,6 +11,7 @@ from rdflib.namespace import RDF, RDFS, XSD
 
 from portefeuille_ld.namespaces import PREFIXES
 from portefeuille_ld.pipeline import longturtle
+from portefeuille_ld.pipeline.sparql_engines import PlainMemory
 
 GOLDEN_DATA = Path(__file__).parents[1] / "golden" / "portefeuille.nt"
 ONTOLOGY = Path(__file__).parents[2] / "ontology" / "portefeuille.ttl"
@@ -73,8 +74,12 @@ def _awkward() -> Graph:
         pytest.param(Graph().parse(ONTOLOGY), dict(PREFIXES), id="ontology-without-blank-nodes"),
     ],
 )
-def test_flat_writer_writes_what_rdflib_writes(graph: Graph, prefixes: dict[str, str]) -> None:
-    flat = Graph()
+@pytest.mark.parametrize("store", ["Memory", "PlainMemory"])
+def test_flat_writer_writes_what_rdflib_writes(
+    graph: Graph, prefixes: dict[str, str], store: str
+) -> None:
+    """The build's graphs are in `PlainMemory`, whose index the writer reads directly."""
+    flat = Graph(store=PlainMemory() if store == "PlainMemory" else "Memory")
     for s, p, o in graph:
         if not isinstance(s, BNode) and not isinstance(o, BNode):
             flat.add((s, p, o))

@@ -22,7 +22,7 @@ o:s
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Protocol
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -104,12 +104,20 @@ def turtle(graph: Graph, *, prefixes: Mapping[str, str]) -> bytes:
 
 def write_turtle(graph: Graph, output: _Output, *, prefixes: Mapping[str, str]) -> None:
     """`turtle`, written into `output` a part at a time."""
-    survey = _Survey.of(graph)
+    index = _by_subject(graph)
+    survey = _Survey.of(graph, index)
     out = _bound(prefixes, survey.predicates)
     if survey.blank:
         output.write(_serialized(graph, out))
     else:
-        _FlatTurtle(_SortedLongTurtle(out), survey).write(graph, output)
+        _FlatTurtle(_SortedLongTurtle(out), survey).write(graph, output, index)
+
+
+def _by_subject(graph: Graph) -> _Index | None:
+    """The index of the graph's store, subject → predicate → objects, when it has one
+    (`sparql_engines.PlainMemory`: one graph per store)."""
+    by_subject = getattr(graph.store, "by_subject", None)
+    return by_subject() if by_subject is not None else None
 
 
 def _bound(prefixes: Mapping[str, str], predicates: Iterable[Node]) -> Graph:
@@ -135,6 +143,17 @@ def _serialized(graph: Graph, out: Graph) -> bytes:
     return stream.getvalue().strip() + b"\n"
 
 
+_Index = Mapping[Node, Mapping[Node, Iterable[Node]]]
+"""Subject → predicate → objects."""
+
+
+def _triples(index: _Index) -> Iterator[tuple[Node, Node, Node]]:
+    for s, by_predicate in index.items():
+        for p, objects in by_predicate.items():
+            for o in objects:
+                yield s, p, o
+
+
 class _Survey:
     """What writing needs to know of a graph beforehand, in one pass over its triples."""
 
@@ -147,11 +166,12 @@ class _Survey:
         self.blank = False
 
     @classmethod
-    def of(cls, graph: Graph) -> _Survey:
+    def of(cls, graph: Graph, index: _Index | None = None) -> _Survey:
         survey = cls()
         subjects, predicates, iris = survey.subjects, survey.predicates, survey.iris
         datatypes = survey.datatypes
-        for s, p, o in graph:
+        triples = graph if index is None else _triples(index)
+        for s, p, o in triples:
             subjects.add(s)
             predicates.add(p)
             if isinstance(o, Literal):
@@ -188,8 +208,9 @@ class _FlatTurtle:
         self.serializer = serializer
         self.survey = survey
         self.labels: dict[Node, str] = {}
+        self.verbs: dict[Node, str] = {}
 
-    def write(self, graph: Graph, output: _Output) -> None:
+    def write(self, graph: Graph, output: _Output, index: _Index | None = None) -> None:
         get_pname, survey = self.serializer.get_pname, self.survey
         for s in survey.subjects:
             get_pname(s, False)
@@ -205,23 +226,26 @@ class _FlatTurtle:
             if size > _CHUNK:  # before a block: the last one is stripped below
                 output.write(_encoded(parts))
                 parts, size = [], 0
-            block = self._statement(subject, graph.predicate_objects(subject))
+            if index is None:
+                properties: dict[Node, list[Node]] = {}
+                for p, o in graph.predicate_objects(subject):
+                    properties.setdefault(p, []).append(o)
+            else:
+                properties = {p: list(objects) for p, objects in index[subject].items()}
+            block = self._statement(subject, properties)
             parts.append(block[1:] if first else block)
             first = False
             size += len(block)
         output.write(_encoded(parts).rstrip() + b"\n")
 
-    def _statement(self, subject: Node, pairs: Iterable[tuple[Node, Node]]) -> str:
-        properties: dict[Node, list[Node]] = {}
-        for p, o in pairs:
-            properties.setdefault(p, []).append(o)
+    def _statement(self, subject: Node, properties: dict[Node, list[Node]]) -> str:
         head = [p for p in (_TYPE, _LABEL) if p in properties]
-        order = head + sorted((p for p in properties if p not in head), key=str)
+        order = head + sorted(properties.keys() - head, key=str)
         lines = [f"\n{self._iri(subject, False)}\n    "]
         for n, predicate in enumerate(order):
             if n:
                 lines.append(" ;\n    ")
-            lines.append("a" if predicate == _TYPE else self._iri(predicate, True))
+            lines.append(self._verb(predicate))
             objects = properties[predicate]
             if len(objects) == 1:
                 lines.append(" " + self._object(objects[0]))
@@ -230,6 +254,13 @@ class _FlatTurtle:
                 lines.append("\n        " + " ,\n        ".join(map(self._object, objects)))
         lines.append(" ;\n.\n")
         return "".join(lines)
+
+    def _verb(self, predicate: Node) -> str:
+        """``a`` for ``rdf:type``, else the predicate's prefixed name or IRI."""
+        verb = self.verbs.get(predicate)
+        if verb is None:
+            verb = self.verbs[predicate] = "a" if predicate == _TYPE else self._iri(predicate, True)
+        return verb
 
     def _iri(self, node: Node, verb: bool) -> str:
         if node == _NIL:

@@ -58,6 +58,14 @@ class PlainMemory(SimpleMemory):
         self._size = None
         super().remove(triple_pattern, context)
 
+    def by_subject(self) -> Mapping[Node, Mapping[Node, Iterable[Node]]] | None:
+        """rdflib's own index, subject → predicate → objects, to read while nothing changes:
+        a writer walking every subject saves a pattern query per subject (None if a later
+        rdflib keeps it elsewhere)."""
+        index: Mapping[Node, Mapping[Node, Iterable[Node]]] | None
+        index = getattr(self, "_SimpleMemory__spo", None)
+        return index
+
     def __len__(self, context: Any = None) -> int:
         """The number of triples, counted once after the last change: rdflib counts them
         one by one at each call (3 s at 100k projects), and the build asks a dozen times."""
