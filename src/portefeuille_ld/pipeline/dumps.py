@@ -31,6 +31,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
+from portefeuille_ld.pipeline import graph_index
 from portefeuille_ld.pipeline.longturtle import turtle, write_turtle
 
 __all__ = [
@@ -123,7 +124,7 @@ def _oxigraph_triples(graph: Graph, seen: Vocabulary | None = None) -> Iterator[
     predicates: set[Node] = set()
     datatypes: set[str] = set()
     blank_nodes: set[str] = set()
-    for s, p, o in graph:
+    for s, p, o in graph_index.triples(graph):
         subject, predicate = _converted(s, iris), _converted(p, iris)
         if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
             raise ValueError(f"not a valid RDF triple: {s!r} {p!r}")

@@ -22,13 +22,15 @@ o:s
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 from rdflib.plugins.serializers.longturtle import LongTurtleSerializer
 from rdflib.term import Node
+
+from portefeuille_ld.pipeline.graph_index import Index, by_subject, triples
 
 __all__ = ["turtle", "write_turtle"]
 
@@ -104,20 +106,13 @@ def turtle(graph: Graph, *, prefixes: Mapping[str, str]) -> bytes:
 
 def write_turtle(graph: Graph, output: _Output, *, prefixes: Mapping[str, str]) -> None:
     """`turtle`, written into `output` a part at a time."""
-    index = _by_subject(graph)
+    index = by_subject(graph)
     survey = _Survey.of(graph, index)
     out = _bound(prefixes, survey.predicates)
     if survey.blank:
         output.write(_serialized(graph, out))
     else:
         _FlatTurtle(_SortedLongTurtle(out), survey).write(graph, output, index)
-
-
-def _by_subject(graph: Graph) -> _Index | None:
-    """The index of the graph's store, subject → predicate → objects, when it has one
-    (`sparql_engines.PlainMemory`: one graph per store)."""
-    by_subject = getattr(graph.store, "by_subject", None)
-    return by_subject() if by_subject is not None else None
 
 
 def _bound(prefixes: Mapping[str, str], predicates: Iterable[Node]) -> Graph:
@@ -143,17 +138,6 @@ def _serialized(graph: Graph, out: Graph) -> bytes:
     return stream.getvalue().strip() + b"\n"
 
 
-_Index = Mapping[Node, Mapping[Node, Iterable[Node]]]
-"""Subject → predicate → objects."""
-
-
-def _triples(index: _Index) -> Iterator[tuple[Node, Node, Node]]:
-    for s, by_predicate in index.items():
-        for p, objects in by_predicate.items():
-            for o in objects:
-                yield s, p, o
-
-
 class _Survey:
     """What writing needs to know of a graph beforehand, in one pass over its triples."""
 
@@ -166,12 +150,11 @@ class _Survey:
         self.blank = False
 
     @classmethod
-    def of(cls, graph: Graph, index: _Index | None = None) -> _Survey:
+    def of(cls, graph: Graph, index: Index | None = None) -> _Survey:
         survey = cls()
         subjects, predicates, iris = survey.subjects, survey.predicates, survey.iris
         datatypes = survey.datatypes
-        triples = graph if index is None else _triples(index)
-        for s, p, o in triples:
+        for s, p, o in triples(graph, index):
             subjects.add(s)
             predicates.add(p)
             if isinstance(o, Literal):
@@ -210,7 +193,7 @@ class _FlatTurtle:
         self.labels: dict[Node, str] = {}
         self.verbs: dict[Node, str] = {}
 
-    def write(self, graph: Graph, output: _Output, index: _Index | None = None) -> None:
+    def write(self, graph: Graph, output: _Output, index: Index | None = None) -> None:
         get_pname, survey = self.serializer.get_pname, self.survey
         for s in survey.subjects:
             get_pname(s, False)

@@ -20,6 +20,7 @@ from rdflib.store import Store
 from rdflib.term import Identifier, Literal as RdfLiteral, Node, Variable
 
 from portefeuille_ld.errors import SourceError
+from portefeuille_ld.pipeline import graph_index
 from portefeuille_ld.pipeline.dumps import SortedTriples, to_oxigraph
 from portefeuille_ld.pipeline.screening import Index
 
@@ -180,8 +181,7 @@ class OxigraphQueryGraph(Graph):
         return self._store
 
     def _triples(self) -> Iterator[_Triple]:
-        for triple, _ in self.store.triples((None, None, None), context=self):
-            yield triple
+        return graph_index.triples(self)
 
     def query(
         self,
