@@ -67,7 +67,12 @@ def test_the_server_opens_the_release_store_without_parsing(built: BuildResult) 
 
 
 def _open_files(pid: int, under: Path) -> list[str]:
-    links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+    links = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            links.append(os.readlink(fd))
+        except FileNotFoundError:  # closed meanwhile: the worker opens and closes files
+            continue
     return [link for link in links if link.startswith(str(under))]
 
 
