@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.plugins.stores.memory import SimpleMemory
 
 from portefeuille_ld.errors import SourceError
 from portefeuille_ld.namespaces import SH
@@ -341,3 +342,32 @@ def test_a_graph_without_contexts_counts_its_triples_after_each_change() -> None
     graph.remove((None, None, None))
     counts.append(len(graph))
     assert counts == [0, 1, 1, 3, 1, 1, 0]
+
+
+def test_whole_triples_added_and_removed_keep_the_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The validation adds the ontology's triples to the data and removes them after: the
+    build's later `len` calls must not count 2.7 million triples again."""
+    ex = "http://example.org/"
+    s, p = URIRef(ex + "s"), URIRef(ex + "p")
+    graph = Graph(store=PlainMemory())
+    for n in range(5):
+        graph.add((s, p, Literal(n)))
+    recounts: list[int] = []
+    original = SimpleMemory.__len__
+
+    def counting(self: SimpleMemory, context: object = None) -> int:
+        recounts.append(1)
+        return original(self, context)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SimpleMemory, "__len__", counting)
+    counts = [len(graph)]
+    graph.add((s, p, Literal("new")))
+    graph.add((s, p, Literal(0)))  # already there
+    counts.append(len(graph))
+    graph.remove((s, p, Literal("new")))
+    graph.remove((s, p, Literal("never added")))
+    counts.append(len(graph))
+    assert counts == [5, 6, 5]
+    assert recounts == []
+    graph.remove((s, p, None))  # a pattern: counted again
+    assert len(graph) == 0 and recounts == [1]
