@@ -352,6 +352,7 @@ def test_whole_triples_added_and_removed_keep_the_count(monkeypatch: pytest.Monk
     graph = Graph(store=PlainMemory())
     for n in range(5):
         graph.add((s, p, Literal(n)))
+    assert len(graph) == 5  # counted once, as the build does once the data is mapped
     recounts: list[int] = []
     original = SimpleMemory.__len__
 

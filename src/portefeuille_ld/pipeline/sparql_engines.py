@@ -49,7 +49,10 @@ class PlainMemory(SimpleMemory):
 
     def __init__(self, configuration: str | None = None, identifier: Any = None) -> None:
         super().__init__(configuration, identifier)
-        self._size: int | None = 0
+        self._size: int | None = None  # unknown: a bulk of adds checks nothing, the first
+        # `len` counts, then whole-triple adds and removes keep the count
+        self._spo: dict[Node, dict[Node, dict[Node, int]]] | None
+        self._spo = getattr(self, "_SimpleMemory__spo", None)  # rdflib's subject index
 
     def add(self, triple: Any, context: Any, quoted: bool = False) -> None:
         if self._size is not None:
@@ -70,19 +73,17 @@ class PlainMemory(SimpleMemory):
 
     def _holds(self, triple: Any) -> bool | None:
         """Whether the store holds `triple`, read off rdflib's index (None: no index)."""
-        index = self.by_subject()
-        if index is None:
+        if self._spo is None:
             return None
         s, p, o = triple
-        return o in index.get(s, {}).get(p, ())
+        by_predicate = self._spo.get(s)
+        return by_predicate is not None and o in by_predicate.get(p, ())
 
     def by_subject(self) -> Mapping[Node, Mapping[Node, Iterable[Node]]] | None:
         """rdflib's own index, subject → predicate → objects, to read while nothing changes:
         a writer walking every subject saves a pattern query per subject (None if a later
         rdflib keeps it elsewhere)."""
-        index: Mapping[Node, Mapping[Node, Iterable[Node]]] | None
-        index = getattr(self, "_SimpleMemory__spo", None)
-        return index
+        return self._spo
 
     def __len__(self, context: Any = None) -> int:
         """The number of triples, kept up to date by `add` and by `remove` of whole triples:
