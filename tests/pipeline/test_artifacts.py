@@ -24,7 +24,12 @@ from rdflib.compare import to_canonical_graph
 from portefeuille_ld.iris import Iris
 from portefeuille_ld.namespaces import DCTERMS, ORG, OWL, PF, RDF, RDFS, SH, SKOS, XSD
 from portefeuille_ld.pipeline import dumps
-from portefeuille_ld.pipeline.artifacts import CONTEXT_FILE, context_url, write_artifacts
+from portefeuille_ld.pipeline.artifacts import (
+    CONTEXT_FILE,
+    ReleaseFiles,
+    context_url,
+    write_artifacts,
+)
 from portefeuille_ld.pipeline.line_files import LineFiles
 from portefeuille_ld.pipeline.manifest import MANIFEST_FILE, Manifest, sha256_hex
 
@@ -560,3 +565,34 @@ def test_bad_options_are_refused(tmp_path: Path, options: dict[str, object], mes
     with pytest.raises(ValueError, match=message):
         write_artifacts(fixture.dataset, tmp_path, **arguments)  # type: ignore[arg-type]
     assert list(tmp_path.iterdir()) == []
+
+
+def _written_with_union(fixture: Fixture, directory: Path, union: Graph) -> None:
+    directory.mkdir()
+    files = ReleaseFiles(
+        fixture.dataset,
+        directory,
+        data_graphs=[IRIS.edition_graph(e) for e in EDITIONS],
+        ontology_graph=IRIS.ontology_graph(),
+        shapes_graph=IRIS.shapes_graph(),
+        base_iri=BASE,
+        build_date=BUILD_DATE,
+        union=union,
+    )
+    files.start()
+    files.finish(report=fixture.report)
+
+
+def test_a_union_given_is_written_as_the_one_made(
+    fixture: Fixture, written: Path, tmp_path: Path
+) -> None:
+    """The build hands over the union it validated: with several editions, no second copy."""
+    _written_with_union(fixture, tmp_path / "given", fixture.data())
+    given = tmp_path / "given"
+    assert sorted(p.name for p in given.iterdir()) == sorted(p.name for p in written.iterdir())
+    for path in written.iterdir():
+        assert (given / path.name).read_bytes() == path.read_bytes(), path.name
+    marked = fixture.data()  # and it is that graph the Turtle is written from
+    marked.add((IRIS.initiative("lexius"), RDFS.comment, Literal("marque")))
+    _written_with_union(fixture, tmp_path / "marked", marked)
+    assert b"marque" in (tmp_path / "marked" / "portefeuille.ttl").read_bytes()

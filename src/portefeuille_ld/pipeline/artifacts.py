@@ -216,7 +216,10 @@ class ReleaseFiles:
         base_iri: str,
         build_date: str,
         data_lines: dict[str, dumps.SortedTriples] | None = None,
+        union: Graph | None = None,
     ) -> None:
+        """`union`, the union of the data graphs when the caller holds it already (the
+        build validated it), saves a copy of every triple when there are several."""
         _check_options(base_iri, build_date, {})
         self.directory, self.base_iri, self.build_date = directory, base_iri, build_date
         self.graphs = _graphs(dataset, data_graphs, ontology_graph, shapes_graph)
@@ -226,6 +229,7 @@ class ReleaseFiles:
         self._line_files: LineFiles | None = _line_files(
             directory, self.graphs, (self.ontology, self.shapes), lines
         )
+        self._union = union
         self._entries: dict[str, FileEntry] = {}
         self._pending: Future[list[FileEntry]] | None = None
 
@@ -257,7 +261,9 @@ class ReleaseFiles:
             """Write a file, at once or a part at a time, and keep only its entry."""
             entries[name] = write_file(self.directory, name, content)
 
-        union = _union(list(self.graphs.data.values()))
+        union = self._union
+        if union is None:
+            union = _union(list(self.graphs.data.values()))
         _write_graph_files(union, self.ontology, self.shapes, put)
         put(REPORT_FILE, dumps.turtle(dumps.canonical(report, salt="report"), prefixes=PREFIXES))
         if self._pending is not None:

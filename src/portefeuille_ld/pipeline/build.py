@@ -250,6 +250,7 @@ def build(
                 base_iri=iris.base,
                 build_date=date,
                 data_lines=mapped.lines,
+                union=mapped.data,
             )
             files.start(background)
             statistics = background.submit(statistics_of_lines, mapped.union, uri_space=iris.base)

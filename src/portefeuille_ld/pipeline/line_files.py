@@ -26,7 +26,7 @@ LINE_FILES = (
     "portefeuille.nt",
     "portefeuille.rdf",
     "portefeuille.jsonld",
-    "contexte.jsonld",
+    CONTEXT_FILE,
     "portefeuille.nq",
     "portefeuille.trig",
 )
