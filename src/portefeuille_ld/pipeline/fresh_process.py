@@ -59,6 +59,8 @@ class FreshProcess(Executor):
         return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Wait for the jobs; with `cancel_futures`, `terminate` them first: unlike
+        `ProcessPoolExecutor`'s, the jobs already running are stopped too."""
         if cancel_futures:
             self.terminate()
         if wait:
