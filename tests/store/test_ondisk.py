@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from portefeuille_ld.settings import Settings
 from portefeuille_ld.store.embedded import EmbeddedStore
 from portefeuille_ld.store.ondisk import (
     DISK_STORE,
+    load_files,
     open_read_only,
     stated_statistics,
     write_disk_store,
@@ -125,6 +127,38 @@ def test_without_a_store_the_workers_parse_the_dump(tmp_path: Path) -> None:
     prepared = ReleaseSource(tmp_path).prepare(str(tmp_path / "current"))
     assert prepared.disk is None and prepared.files == (tmp_path / "current/portefeuille.nq",)
     assert prepared.release is None  # a plain directory is no release: no dumps are listed
+
+
+class _RecordingStore:
+    """A store's ``bulk_load``, noting the thread it runs on."""
+
+    def __init__(self) -> None:
+        self.store = pyoxigraph.Store()
+        self.threads: list[int] = []
+
+    def bulk_load(self, **kwargs: object) -> None:
+        self.threads.append(threading.get_ident())
+        self.store.bulk_load(**kwargs)  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+
+def test_files_are_parsed_on_another_thread_than_the_callers(tmp_path: Path) -> None:
+    # The store's queries then run on the caller's thread, away from the load's leftovers.
+    path = tmp_path / "a.nq"
+    path.write_text("<http://ex.org/a> <http://ex.org/p> <http://ex.org/b> <http://ex.org/g> .\n")
+    recording = _RecordingStore()
+    load_files(recording, [path, path])  # type: ignore[arg-type]
+    assert len(recording.threads) == 2 and threading.get_ident() not in recording.threads
+    assert len(recording.store) == 1
+
+
+def test_a_file_that_does_not_parse_is_reported_from_the_loading_thread(tmp_path: Path) -> None:
+    path = tmp_path / "broken.nq"
+    path.write_text("<http://ex.org/a> <http://ex.org/p> .\n")
+    with pytest.raises(StoreUnavailable, match=r"cannot load .*broken\.nq as N-Quads"):
+        load_files(pyoxigraph.Store(), [path])
 
 
 def test_a_store_directory_is_never_overwritten(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from portefeuille_ld.errors import StoreUnavailable
 from portefeuille_ld.formats import from_extension
 from portefeuille_ld.pipeline.manifest import Manifest
 from portefeuille_ld.store.base import GraphStatistics, StoreStatistics
+from portefeuille_ld.store.own_thread import on_own_thread
 
 __all__ = [
     "DISK_STORE",
@@ -69,14 +70,15 @@ def load_files(store: pyoxigraph.Store, paths: Sequence[Path]) -> None:
     """Load RDF files into ``store`` (triples into the default graph, quads into theirs).
 
     Relative IRIs resolve against each file's ``file:`` URL; nothing is fetched (a JSON-LD
-    remote ``@context`` is an error).
+    remote ``@context`` is an error). Each file is parsed `on_own_thread`: queries run
+    faster on the caller's thread.
 
     :raises StoreUnavailable: a file is missing, or cannot be parsed in its format.
     """
     for path in paths:
         fmt = data_format(path)
         try:
-            store.bulk_load(path=path, format=fmt, base_iri=path.resolve().as_uri())
+            on_own_thread(store.bulk_load, path=path, format=fmt, base_iri=path.resolve().as_uri())
         except (OSError, SyntaxError, ValueError) as exc:
             raise StoreUnavailable(f"cannot load {path} as {fmt.name}: {exc}") from exc
     log.info("loaded %d file(s): %d quads", len(paths), len(store))
