@@ -45,7 +45,14 @@ class Settings:
     max_queued_queries: int = 16
     """Requests that may wait for a busy worker; more get 503 with ``Retry-After``."""
     max_result_bytes: int = 64 * 1024 * 1024
-    """A larger answer is not sent: 422, asking for a LIMIT (dumps have no such limit)."""
+    """A larger answer is not sent: 422, asking for a LIMIT (dumps have no such limit);
+    an answer already being streamed (`answer_piece_bytes`) is cut there instead."""
+    answer_piece_bytes: int = 1024 * 1024
+    """A SPARQL answer growing past this is sent as its worker serializes it, a piece of
+    this size at a time (chunked): its first byte leaves sooner, and neither the worker
+    nor the server holds it whole. An error after the first piece (the size or the time
+    limit) can no longer change the status: the connection is closed before the end of
+    the answer, which clients report as a truncated transfer. 0: answers are sent whole."""
     result_cache_bytes: int = 0
     """Bytes of query answers the server keeps per release, to answer a repeated query
     without running it (`portefeuille_ld.store.result_cache`); 0: none are kept."""

@@ -8,11 +8,12 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from portefeuille_ld.errors import QueryError, ResourceNotFound, StoreUnavailable
+from portefeuille_ld.errors import QueryError, ResourceNotFound, ResultTooLarge, StoreUnavailable
 from portefeuille_ld.formats import (
     N_TRIPLES,
     SPARQL_CSV,
@@ -22,7 +23,7 @@ from portefeuille_ld.formats import (
     Format,
     formats_of_kind,
 )
-from portefeuille_ld.store.base import GraphStatistics, Store
+from portefeuille_ld.store.base import GraphStatistics, QueryResult, Store
 from portefeuille_ld.store.embedded import EmbeddedStore
 
 BASE = "https://w3id.org/portefeuille-qc/"
@@ -211,3 +212,28 @@ def test_a_closed_store_is_unavailable() -> None:
     store.close()
     with pytest.raises(StoreUnavailable, match="closed"):
         store.query("ASK {}")
+
+
+CARTESIAN = "SELECT * { ?s ?p ?o . ?a ?b ?c }"
+
+
+def test_a_spilled_answer_is_the_whole_answer_in_pieces(store: EmbeddedStore) -> None:
+    whole = store.query(CARTESIAN, accept="text/csv")
+    pieces: list[QueryResult] = []
+    rest = store.query(CARTESIAN, accept="text/csv", spill=pieces.append, piece_bytes=1024)
+    assert len(pieces) > 2 and all(len(p.body) >= 1024 for p in pieces)
+    assert {(p.media_type, p.kind) for p in pieces} == {("text/csv", "results")}
+    assert b"".join(p.body for p in pieces) + rest.body == whole.body
+
+
+def test_the_size_limit_counts_what_was_spilled() -> None:
+    data = pyoxigraph.Store()
+    quads = "".join(
+        f'<http://ex.org/s{i}> <http://ex.org/p> "{i}" <http://ex.org/g> .\n' for i in range(50)
+    )
+    data.load(input=quads, format=pyoxigraph.RdfFormat.N_QUADS)
+    limited = EmbeddedStore(data, max_result_bytes=20_000)
+    pieces: list[QueryResult] = []
+    with pytest.raises(ResultTooLarge):
+        limited.query(CARTESIAN, accept="text/csv", spill=pieces.append, piece_bytes=1024)
+    assert 15_000 < sum(len(p.body) for p in pieces) <= 20_000

@@ -21,7 +21,7 @@ Usage, with any implementation:
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,6 +33,7 @@ from portefeuille_ld.web.conneg import negotiate
 
 __all__ = [
     "GraphStatistics",
+    "Pieces",
     "QueryInThread",
     "QueryResult",
     "Store",
@@ -53,11 +54,30 @@ class QueryResult:
     media_type: str
     """The media type of ``body``, without parameters."""
     kind: ResultKind
+    rest: Pieces | None = None
+    """The rest of an answer sent as it is serialized (`IsolatedStore.query_async` with
+    ``piece_bytes``): ``body`` is its beginning. Its owner iterates it, or closes it."""
 
     @property
     def content_type(self) -> str:
         """The ``Content-Type`` header value; every body is UTF-8 text."""
         return f"{self.media_type}; charset=utf-8"
+
+
+class Pieces(Protocol):
+    """The rest of a streamed answer: its pieces in order, each as soon as it is written.
+
+    An error raised by an iteration (`portefeuille_ld.errors.PortefeuilleError`) ends the
+    answer: what came before it is not the whole of it.
+    """
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        """The pieces."""
+        ...
+
+    def close(self) -> None:
+        """Give up the pieces not yet read (their producer is stopped); idempotent."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -54,11 +54,13 @@ from portefeuille_ld.store.base import (
 if TYPE_CHECKING:
     from typing_extensions import Buffer
 
-__all__ = ["EmbeddedStore"]
+__all__ = ["EmbeddedStore", "Spill"]
 
 log = logging.getLogger(__name__)
 
 Answer: TypeAlias = pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.QueryTriples
+Spill: TypeAlias = Callable[[QueryResult], None]
+"""Where a streamed answer goes, a piece at a time (`EmbeddedStore.query`'s ``spill``)."""
 
 _NEGOTIATED_MAX = 256
 """Distinct (``Accept``, kind) choices an `EmbeddedStore` keeps."""
@@ -124,17 +126,25 @@ class EmbeddedStore(QueryInThread):
         accept: Format | str = "*/*",
         default_graph_uris: Collection[str] = (),
         named_graph_uris: Collection[str] = (),
+        spill: Spill | None = None,
+        piece_bytes: int = 0,
     ) -> QueryResult:
         """See `Store.query`.
 
         The query is guarded from its tokens, then run; what it answers (its kind) comes
         from the answer itself, so a syntax error is reported before a format mismatch.
+
+        :param spill: with ``piece_bytes``, where the answer goes as it is serialized, a
+            piece of at least ``piece_bytes`` at a time; what is left when it ends is the
+            returned body. An error after the first piece is raised all the same.
         """
         store = self._open()
         guarded = guard_query(sparql, known_graphs=self._graph_iris)
         dataset = self._dataset(guarded, default_graph_uris, named_graph_uris)
+        spilled = spill if piece_bytes > 0 else None
+        sink = _Sink(self._max_result_bytes, spill=spilled, piece_bytes=piece_bytes)
         try:
-            return _evaluate(store, sparql, dataset, self._chooser(accept), self._max_result_bytes)
+            return _evaluate(store, sparql, dataset, self._chooser(accept), sink)
         except StoreError as exc:
             # pyoxigraph's answers must be dropped on the thread that made them: drop the
             # tracebacks (their frames hold the answer) here, before the error leaves it.
@@ -248,7 +258,7 @@ def _evaluate(
     sparql: str,
     dataset: _Dataset,
     choose: Callable[[ResultKind], Format],
-    limit: int | None,
+    sink: _Sink,
 ) -> QueryResult:
     """Run a guarded query and serialize its answer in the best accepted format."""
     try:
@@ -260,7 +270,8 @@ def _evaluate(
         )
         kind: ResultKind = "rdf" if isinstance(answer, pyoxigraph.QueryTriples) else "results"
         fmt = choose(kind)
-        body = _serialize(answer, fmt, limit)
+        sink.media_type, sink.kind = fmt.media_type, kind
+        body = _serialize(answer, fmt, sink)
     except SyntaxError as exc:
         raise QueryError(f"syntax error: {exc}") from exc
     except (RuntimeError, ValueError) as exc:
@@ -283,31 +294,46 @@ def _rdf_format(fmt: Format) -> RdfFormat:
 
 
 class _Sink(io.BytesIO):
-    """A binary output for pyoxigraph's serializers that refuses to grow past a limit.
+    """A binary output for pyoxigraph's serializers that refuses to grow past a limit,
+    and hands pieces of what it holds to ``spill`` once they reach ``piece_bytes``.
 
     pyoxigraph writes through a buffer, so `write` runs once per few kilobytes, not per row.
     """
 
-    def __init__(self, limit: int | None) -> None:
+    def __init__(
+        self, limit: int | None, *, spill: Spill | None = None, piece_bytes: int = 0
+    ) -> None:
         super().__init__()
         self._limit = limit
+        self._spill, self._piece_bytes = spill, piece_bytes
+        self._spilled = 0
+        self.media_type = ""
+        self.kind: ResultKind = "results"
+        """What the answer is, in which media type: `_evaluate` sets them before it writes."""
 
     def write(self, data: Buffer, /) -> int:
         """Keep ``data``, or raise `ResultTooLarge` when the answer outgrows the limit."""
-        if self._limit is not None and self.tell() + memoryview(data).nbytes > self._limit:
+        size = memoryview(data).nbytes
+        if self._limit is not None and self._spilled + self.tell() + size > self._limit:
             raise ResultTooLarge(
                 f"the answer is larger than {self._limit:,} bytes, the most this server sends:"
                 " add a LIMIT, select fewer variables, or download a dump (/dumps)"
             )
-        return super().write(data)
+        written = super().write(data)
+        if self._spill is not None and self.tell() >= self._piece_bytes:
+            piece = self.getvalue()
+            self._spilled += len(piece)
+            self.seek(0)
+            self.truncate()
+            self._spill(QueryResult(piece, self.media_type, self.kind))
+        return written
 
 
-def _serialize(answer: Answer, fmt: Format, limit: int | None) -> bytes:
+def _serialize(answer: Answer, fmt: Format, sink: _Sink) -> bytes:
     if isinstance(answer, pyoxigraph.QueryBoolean):
         if not isinstance(fmt.oxigraph, QueryResultsFormat):
             raise QueryError(f"{fmt.label} cannot carry query results")
         return answer.serialize(format=fmt.oxigraph) or b""
-    sink = _Sink(limit)
     if isinstance(answer, pyoxigraph.QueryTriples):
         answer.serialize(sink, format=_rdf_format(fmt))
     elif isinstance(fmt.oxigraph, QueryResultsFormat):

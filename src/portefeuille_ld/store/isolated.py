@@ -146,9 +146,16 @@ class IsolatedStore:
         accept: Format | str = "*/*",
         default_graph_uris: Collection[str] = (),
         named_graph_uris: Collection[str] = (),
+        piece_bytes: int = 0,
     ) -> QueryResult:
-        """`query` for a coroutine: waits on the event loop, with the same guard and limits."""
-        call = QueryCall.of(sparql, accept, tuple(default_graph_uris), tuple(named_graph_uris))
+        """`query` for a coroutine: waits on the event loop, with the same guard and limits.
+
+        :param piece_bytes: above 0, an answer that grows past it comes as the worker
+            writes it: the result's `QueryResult.rest`, which the caller must read to the
+            end or close (it holds the worker; the time limit still applies).
+        """
+        default, named = tuple(default_graph_uris), tuple(named_graph_uris)
+        call = QueryCall.of(sparql, accept, default, named, piece_bytes)
         with self._using() as generation:
             answered = _without_worker(generation, call, sparql, accept)
             if answered is not None:
@@ -295,7 +302,13 @@ def _inline(generation: _Generation, call: Call, accept: Format | str) -> QueryR
 
 
 def _kept(generation: _Generation, call: Call, result: QueryResult) -> QueryResult:
-    """``result``, kept in the generation's cache when the query's answer cannot change."""
-    if generation.results.max_bytes and isinstance(call, QueryCall) and is_cacheable(call.sparql):
+    """``result``, kept in the generation's cache when the query's answer cannot change
+    (and came whole: a streamed one is too large to keep)."""
+    if (
+        generation.results.max_bytes
+        and result.rest is None
+        and isinstance(call, QueryCall)
+        and is_cacheable(call.sparql)
+    ):
         generation.results.put(call, result, key_bytes=len(call.sparql))
     return result

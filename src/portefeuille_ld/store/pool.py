@@ -23,9 +23,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from portefeuille_ld.errors import QueryTimeout, StoreBusy, StoreUnavailable
+from portefeuille_ld.errors import PortefeuilleError, QueryTimeout, StoreBusy, StoreUnavailable
 from portefeuille_ld.store.base import StoreStatistics
 from portefeuille_ld.store.process import WorkerLost, WorkerProcess
 from portefeuille_ld.store.worker import Call, Reply, WorkerSpec
@@ -127,8 +127,11 @@ class Pool:
 
         A caller cancelled while its worker computes loses the worker: it is killed and
         replaced, as after a timeout (its reply could not be told from the next one).
+        A streamed reply keeps its worker until its pieces are read (`QueryResult.rest`),
+        within the same time limit, or closed.
         """
         process = await self._acquire_async()
+        deadline = time.monotonic() + self._limits.timeout_s
         try:
             reply = await process.call_async(request, self._limits.timeout_s)
         except (QueryTimeout, WorkerLost) as exc:
@@ -137,6 +140,9 @@ class Pool:
             process.kill()
             self._discard(process)
             raise
+        if reply.streamed and reply.result is not None:
+            rest = _Pieces(self, process, deadline)
+            return replace(reply, result=replace(reply.result, rest=rest))
         self._release(process)
         return reply
 
@@ -279,6 +285,58 @@ class Pool:
                     return
             process.stop()
             return
+
+
+class _Pieces:
+    """The pieces of a streamed reply, read from its worker as fast as it writes them.
+
+    A task reads them into a queue: a client that reads slowly holds pieces here, not the
+    worker, whose time limit bounds its work alone, as for an answer sent whole. The
+    worker goes back to the pool after the last piece, or after its own error (it is
+    ready for the next call); it is killed and replaced past the time limit, or when the
+    pieces are closed before the last.
+    """
+
+    def __init__(self, pool: Pool, process: WorkerProcess, deadline: float) -> None:
+        self._queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue()
+        self._reader = asyncio.get_running_loop().create_task(self._read(pool, process, deadline))
+
+    async def _read(self, pool: Pool, process: WorkerProcess, deadline: float) -> None:
+        put = self._queue.put_nowait
+        try:
+            while True:
+                piece, last = await process.piece_async(deadline - time.monotonic())
+                if piece:
+                    put(piece)
+                if last:
+                    pool._release(process)
+                    put(None)
+                    return
+        except (QueryTimeout, WorkerLost) as exc:
+            put(pool._lost(process, exc))
+        except PortefeuilleError as exc:
+            pool._release(process)
+            put(exc)
+        except BaseException:  # cancelled (`close`)
+            process.kill()
+            pool._discard(process)
+            raise
+
+    def __aiter__(self) -> _Pieces:
+        return self
+
+    async def __anext__(self) -> bytes:
+        item = await self._queue.get()
+        if isinstance(item, bytes):
+            return item
+        self._queue.put_nowait(None)  # the end, for any later call
+        if item is None:
+            raise StopAsyncIteration
+        raise item
+
+    def close(self) -> None:
+        """Stop reading; the worker is killed unless it wrote its last piece already."""
+        self._reader.cancel()
 
 
 def _stop_all(processes: Sequence[WorkerProcess]) -> None:

@@ -16,8 +16,10 @@ import select
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TypeVar
 
 import portefeuille_ld
 from portefeuille_ld.errors import QueryTimeout, StoreUnavailable
@@ -26,6 +28,8 @@ from portefeuille_ld.store.base import StoreStatistics
 from portefeuille_ld.store.worker import Call, Reply, WorkerSpec
 
 __all__ = ["WorkerLost", "WorkerProcess"]
+
+T = TypeVar("T")
 
 
 def _worker_environment() -> dict[str, str]:
@@ -103,8 +107,27 @@ class WorkerProcess:
         """`call`, waiting on the event loop for the worker to answer (no thread blocks).
 
         The worker serializes its whole answer before it writes the first byte, so once
-        the pipe is readable the rest is a copy: it is read at once, on the loop.
+        the pipe is readable the rest is a copy: it is read at once, on the loop. (A
+        streamed answer's header comes first: its pieces are read with `piece_async`.)
         """
+        try:
+            self._conn.send_bytes(_message(request))
+        except (EOFError, OSError) as exc:
+            self.kill()
+            raise WorkerLost(f"exit code {self._process.returncode}") from exc
+        return await self._read_async(worker.read_reply, timeout_s)
+
+    async def piece_async(self, timeout_s: float) -> tuple[bytes, bool]:
+        """The next piece of a streamed answer and whether it is the last, as `call_async`.
+
+        Each piece is written whole once the worker has it, and read at once.
+
+        :raises PortefeuilleError: the worker's error, which ended the answer.
+        """
+        return await self._read_async(worker.read_piece, timeout_s)
+
+    async def _read_async(self, read: Callable[[Connection], T], timeout_s: float) -> T:
+        """``read`` the pipe once the worker has written; past ``timeout_s``, kill it."""
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[bool] = loop.create_future()
 
@@ -114,7 +137,6 @@ class WorkerProcess:
 
         fd = self._conn.fileno()
         try:
-            self._conn.send_bytes(_message(request))
             loop.add_reader(fd, wake, True)
             timer = loop.call_later(timeout_s, wake, False)
             try:
@@ -122,9 +144,9 @@ class WorkerProcess:
             finally:
                 timer.cancel()
                 loop.remove_reader(fd)
-                os.set_blocking(fd, True)  # uvloop made it non-blocking: `read_reply` waits
+                os.set_blocking(fd, True)  # uvloop made it non-blocking: `read` waits
             if answered:
-                return worker.read_reply(self._conn)
+                return read(self._conn)
         except (EOFError, OSError) as exc:
             self.kill()
             raise WorkerLost(f"exit code {self._process.returncode}") from exc

@@ -11,7 +11,11 @@ into memory), then serves calls one at a time on one socket, read and written as
 - parent → worker: a `QueryCall` or a `DescribeCall` (small, pickled); ``None`` to exit;
 - worker → parent: a header then the body, raw bytes (``send_bytes``: never pickled, no
   per-row Python), or both in one message when the body is small (`INLINE_MAX`: one
-  write and one wake-up instead of two), or an error header (see `read_reply`).
+  write and one wake-up instead of two), or an error header (see `read_reply`);
+- or, for a `QueryCall` with ``piece_bytes`` whose answer grows past them, the answer as it
+  is serialized: a stream header, pieces, then the last piece or an error (`read_piece`).
+  The worker writes a piece only when the parent has read the one before from the socket
+  (its buffer aside): a client reading slowly holds its worker, within the time limit.
 
 The worker runs every query through the same `EmbeddedStore`, whose guard refuses updates,
 ``SERVICE`` and unknown ``FROM`` graphs before anything runs: no path reaches pyoxigraph
@@ -63,6 +67,7 @@ __all__ = [
     "lower_priority",
     "main",
     "open_store",
+    "read_piece",
     "read_ready",
     "read_reply",
 ]
@@ -114,15 +119,22 @@ class QueryCall(NamedTuple):
     format_kind: FormatKind | None = None
     default_graph_uris: tuple[str, ...] = ()
     named_graph_uris: tuple[str, ...] = ()
+    piece_bytes: int = 0
+    """Above 0, an answer growing past it is streamed, in pieces of about this size."""
 
     @classmethod
     def of(
-        cls, sparql: str, accept: Format | str, default: tuple[str, ...], named: tuple[str, ...]
+        cls,
+        sparql: str,
+        accept: Format | str,
+        default: tuple[str, ...],
+        named: tuple[str, ...],
+        piece_bytes: int = 0,
     ) -> QueryCall:
         """The call for `Store.query`'s arguments (a `Format` travels by name)."""
         if isinstance(accept, Format):
-            return cls(sparql, "*/*", accept.name, accept.kind, default, named)
-        return cls(sparql, accept, None, None, default, named)
+            return cls(sparql, "*/*", accept.name, accept.kind, default, named, piece_bytes)
+        return cls(sparql, accept, None, None, default, named, piece_bytes)
 
 
 class DescribeCall(NamedTuple):
@@ -135,6 +147,7 @@ class DescribeCall(NamedTuple):
 Call = QueryCall | DescribeCall
 
 _OK, _INLINE, _ERROR = b"o", b"i", b"e"
+_STREAM, _PIECE, _LAST = b"s", b"p", b"l"
 INLINE_MAX = 64 * 1024
 """Bodies up to this size travel in the header's message."""
 _KINDS: dict[bytes, ResultKind] = {b"r": "results", b"g": "rdf"}
@@ -151,6 +164,8 @@ class Reply:
 
     result: QueryResult | None
     error: PortefeuilleError | None = None
+    streamed: bool = False
+    """The result's body is empty, its pieces follow (`read_piece`)."""
 
     def unwrap(self) -> QueryResult:
         """The result, or raise the worker's error (in the caller's thread)."""
@@ -177,7 +192,9 @@ def read_reply(conn: Connection) -> Reply:
 
     A reply is a header, ``o`` + kind + media type or ``e`` + JSON error, then for ``o``
     the body: raw bytes both, never pickled. A small answer is one message: ``i`` + kind
-    + the media type's length (one byte) + media type + body.
+    + the media type's length (one byte) + media type + body. A streamed one starts with
+    ``s`` + kind + media type; ``p`` + piece messages follow, then ``l`` + the last piece
+    or ``e`` + JSON error (`read_piece`).
     """
     header = conn.recv_bytes()
     if header[:1] == _INLINE:
@@ -187,10 +204,28 @@ def read_reply(conn: Connection) -> Reply:
     if header[:1] == _OK:
         kind: ResultKind = _KINDS[header[1:2]]
         return Reply(QueryResult(conn.recv_bytes(), header[2:].decode(), kind))
+    if header[:1] == _STREAM:
+        return Reply(QueryResult(b"", header[2:].decode(), _KINDS[header[1:2]]), streamed=True)
+    return Reply(None, _error(header))
+
+
+def read_piece(conn: Connection) -> tuple[bytes, bool]:
+    """Receive the next piece of a streamed answer, and whether it is the last.
+
+    :raises PortefeuilleError: the worker's error, which ended the answer there (the
+        worker is ready for another call).
+    """
+    message = conn.recv_bytes()
+    if message[:1] in (_PIECE, _LAST):
+        return message[1:], message[:1] == _LAST
+    raise _error(message)
+
+
+def _error(header: bytes) -> PortefeuilleError:
     name, message, iri = json.loads(header[1:])
     if name == "ResourceNotFound":
-        return Reply(None, ResourceNotFound(iri))
-    return Reply(None, _ERRORS.get(name, StoreError)(message))
+        return ResourceNotFound(iri)
+    return _ERRORS.get(name, StoreError)(message)
 
 
 def _send_error(conn: Connection, name: str, message: str, iri: str | None = None) -> None:
@@ -273,9 +308,25 @@ def _warm_up(
         warmed.put(store)
 
 
+class _Stream:
+    """An answer sent as it is serialized: the stream header, then each piece."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.started = False
+
+    def __call__(self, piece: QueryResult) -> None:
+        if not self.started:
+            kind, media_type = _KIND_CODES[piece.kind], piece.media_type.encode()
+            self.conn.send_bytes(_STREAM + kind + media_type)
+            self.started = True
+        self.conn.send_bytes(_PIECE + piece.body)
+
+
 def _answer(conn: Connection, store: EmbeddedStore, call: Call) -> None:
+    stream = _Stream(conn)
     try:
-        result = _run(store, call)
+        result = _run(store, call, stream)
     except PortefeuilleError as exc:
         _send_error(conn, type(exc).__name__, str(exc), getattr(exc, "iri", None))
         return
@@ -284,6 +335,9 @@ def _answer(conn: Connection, store: EmbeddedStore, call: Call) -> None:
     except BaseException as exc:  # a bug, or a Rust panic (a BaseException): report it
         log.exception("the query worker failed on %r", call)
         _send_error(conn, "StoreError", f"the query worker failed: {exc}")
+        return
+    if stream.started:
+        conn.send_bytes(_LAST + result.body)
         return
     kind, media_type = _KIND_CODES[result.kind], result.media_type.encode()
     if len(result.body) <= INLINE_MAX and len(media_type) < 256:
@@ -295,7 +349,7 @@ def _answer(conn: Connection, store: EmbeddedStore, call: Call) -> None:
     conn.send_bytes(result.body)
 
 
-def _run(store: EmbeddedStore, call: Call) -> QueryResult:
+def _run(store: EmbeddedStore, call: Call, stream: _Stream) -> QueryResult:
     if isinstance(call, DescribeCall):
         fmt = _format(call.format_name, "rdf")
         return QueryResult(store.describe(call.iri, fmt), fmt.media_type, "rdf")
@@ -307,6 +361,8 @@ def _run(store: EmbeddedStore, call: Call) -> QueryResult:
         accept=accept,
         default_graph_uris=call.default_graph_uris,
         named_graph_uris=call.named_graph_uris,
+        spill=stream,
+        piece_bytes=call.piece_bytes,
     )
 
 

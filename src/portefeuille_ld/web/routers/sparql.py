@@ -11,6 +11,8 @@ thread pool.
 The query is never parsed here: the store parses and runs it (in a worker process that can
 be stopped, see `portefeuille_ld.store.isolated`) and picks the answer's format from what
 the client accepts, since only the parse tells whether a query answers results or a graph.
+An answer growing past `Settings.answer_piece_bytes` is sent as the worker writes it
+(`StreamedAnswer`).
 
 A query reaches its handler through `FastPath`, a pure ASGI layer that calls the same
 handlers without FastAPI's routing and dependency machinery (0.15 ms of the 0.37 ms the app
@@ -21,19 +23,20 @@ description, other methods with 405) and describe the endpoint in the OpenAPI do
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+import logging
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from portefeuille_ld.errors import QueryError
+from portefeuille_ld.errors import PortefeuilleError, QueryError
 from portefeuille_ld.formats import HTML, Format, formats_of_kind, from_media_type, from_name
 from portefeuille_ld.settings import Settings
-from portefeuille_ld.store.base import QueryResult, Store
+from portefeuille_ld.store.base import Pieces, QueryResult, Store
 from portefeuille_ld.store.isolated import IsolatedStore
 from portefeuille_ld.web.conneg import negotiate
 from portefeuille_ld.web.deps import get_settings, get_store
@@ -49,7 +52,9 @@ from portefeuille_ld.web.sparql_protocol import (
     url_params,
 )
 
-__all__ = ["FastPath", "choose_format", "router"]
+__all__ = ["FastPath", "StreamedAnswer", "choose_format", "router"]
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -149,18 +154,25 @@ async def _answer(request: Request, ask: ProtocolRequest) -> Response:
         raise QueryError(
             f"the query has {len(ask.query)} characters, more than {settings.max_query_length}"
         )
-    result = await _query(get_store(request), ask, _accept(request, ask.format))
+    accept = _accept(request, ask.format)
+    result = await _query(get_store(request), ask, accept, settings.answer_piece_bytes)
+    if result.rest is not None:
+        return StreamedAnswer(result, result.rest)
     return Response(result.body, media_type=result.content_type)
 
 
-async def _query(store: Store, ask: ProtocolRequest, accept: str) -> QueryResult:
-    """The store's answer: awaited on the event loop from worker processes, else in a thread."""
+async def _query(
+    store: Store, ask: ProtocolRequest, accept: str, piece_bytes: int = 0
+) -> QueryResult:
+    """The store's answer: awaited on the event loop from worker processes (streamed past
+    ``piece_bytes``), else in a thread."""
     if isinstance(store, IsolatedStore):
         return await store.query_async(
             ask.query,
             accept=accept,
             default_graph_uris=ask.default_graph_uris,
             named_graph_uris=ask.named_graph_uris,
+            piece_bytes=piece_bytes,
         )
     return await run_in_threadpool(
         store.query,
@@ -169,6 +181,46 @@ async def _query(store: Store, ask: ProtocolRequest, accept: str) -> QueryResult
         default_graph_uris=ask.default_graph_uris,
         named_graph_uris=ask.named_graph_uris,
     )
+
+
+class StreamedAnswer(StreamingResponse):
+    """An answer sent as its worker writes it (`QueryResult.rest`), chunked.
+
+    However the response ends, the rest is closed: after the last piece that is nothing,
+    otherwise (the client went away, the server stops) the worker is stopped. An error
+    after the first piece (the answer outgrew ``max_result_bytes``, the time limit passed)
+    cannot change the status any more: it is logged, and the response ends without its
+    last chunk, so that the client sees a truncated transfer, not a shorter answer.
+    """
+
+    def __init__(self, result: QueryResult, rest: Pieces) -> None:
+        self._rest = rest
+        self._cut = False
+        super().__init__(self._pieces(result.body), media_type=result.content_type)
+
+    async def _pieces(self, first: bytes) -> AsyncIterator[bytes]:
+        if first:
+            yield first
+        try:
+            async for piece in self._rest:
+                yield piece
+        except PortefeuilleError as exc:
+            self._cut = True
+            log.warning("a streamed answer was cut short: %s", exc)
+
+    async def stream_response(self, send: Send) -> None:
+        """Send the head, then each piece; the end of the body only if the answer ended."""
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        async for piece in self.body_iterator:
+            await send({"type": "http.response.body", "body": piece, "more_body": True})
+        if not self._cut:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._rest.close()
 
 
 def _describe_service(request: Request, store: Store, settings: Settings) -> Response:
