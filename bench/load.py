@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import httptools
 
-__all__ = ["Cell", "Connection", "Req", "Target", "percentile", "run_cell"]
+__all__ = ["Cell", "Connection", "CutShort", "Req", "Target", "percentile", "run_cell"]
 
 
 @dataclass(frozen=True)
@@ -108,11 +108,21 @@ def percentile(ordered: Sequence[float], pct: float) -> float:
     return ordered[rank - 1]
 
 
+class CutShort(ConnectionError):
+    """The server closed the connection in the middle of a response whose head it sent:
+    how a streamed answer ends when the server stops it (the status could not change)."""
+
+    def __init__(self, status: int, received: int) -> None:
+        super().__init__(f"HTTP {status}, cut after {received:,} bytes of body")
+        self.status = status
+
+
 class _Response:
     """httptools callbacks for one response."""
 
     def __init__(self, keep_body: bool) -> None:
         self.done = False
+        self.head_done = False
         self.size = 0
         self.keep_body = keep_body
         self.body: list[bytes] = []
@@ -120,6 +130,9 @@ class _Response:
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+
+    def on_headers_complete(self) -> None:
+        self.head_done = True
 
     def on_body(self, body: bytes) -> None:
         self.size += len(body)
@@ -147,6 +160,8 @@ class Connection:
         parser = httptools.HttpResponseParser(response)
         while not response.done:
             data = await self.reader.read(262_144)
+            if not data and response.head_done:
+                raise CutShort(parser.get_status_code(), response.size)
             if not data:
                 raise ConnectionError("the server closed the connection")
             parser.feed_data(data)

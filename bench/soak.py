@@ -27,7 +27,7 @@ from typing import Any
 import httptools
 
 from bench.endpoint import INITIATIVE, build_servers, queries
-from bench.load import Connection, Req, Target, percentile
+from bench.load import Connection, CutShort, Req, Target, percentile
 from bench.release import Dataset
 from bench.servers import Server, cpu_seconds, started, tree_rss
 
@@ -40,7 +40,8 @@ RUNAWAY_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i 
 
 RUNAWAYS = ((RUNAWAY, (422, 503, 504)), (RUNAWAY_COUNT, (503, 504)))
 """Sent in turn, each with what it is meant to get: the server gave up on it (time limit:
-503/504) or refused to send an answer that large (result size limit: 422)."""
+503/504) or refused to send an answer that large (result size limit: 422). A streamed
+answer the server stops at either limit is a 200 cut short (`CutShort`): intended too."""
 
 
 def _workload(server: Server, seed: int) -> list[tuple[str, Req]]:
@@ -116,6 +117,10 @@ async def _runaway(target: Target, request: Req, stats: _Stats, timeout_s: float
         stats.runaway_latencies.append(time.perf_counter() - start)
     except TimeoutError:
         stats.runaways[f"{kind}: no answer within {timeout_s:.0f} s"] += 1
+    except CutShort as exc:  # a streamed answer the server stopped: a 200 that never ends
+        intended = "intended" if exc.status == 200 else "NOT intended"
+        stats.runaways[f"{kind}: HTTP {exc.status} cut short ({intended})"] += 1
+        stats.runaway_latencies.append(time.perf_counter() - start)
     except (OSError, ConnectionError, httptools.HttpParserError) as exc:
         stats.runaways[f"{kind}: {type(exc).__name__}"] += 1
     finally:
