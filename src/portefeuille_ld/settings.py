@@ -41,7 +41,7 @@ class Settings:
     max_query_length: int = 20_000
     """Longer queries are refused (400); request bodies past 16 bytes a character, 413."""
     workers: int = 0
-    """Query worker processes; 0 for one per CPU the server may run on (its affinity)."""
+    """Query worker processes; 0 for one per CPU."""
     max_queued_queries: int = 16
     """Requests that may wait for a busy worker; more get 503 with ``Retry-After``."""
     max_result_bytes: int = 64 * 1024 * 1024

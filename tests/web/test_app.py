@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -17,7 +16,7 @@ from portefeuille_ld.errors import StoreUnavailable
 from portefeuille_ld.formats import Format, formats_of_kind
 from portefeuille_ld.settings import Settings
 from portefeuille_ld.store.embedded import EmbeddedStore
-from portefeuille_ld.web.app import create_app, dataset_path, open_store
+from portefeuille_ld.web.app import create_app, dataset_path
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]
 ASK = {"query": "ASK { ?s ?p ?o }"}
@@ -133,20 +132,3 @@ def test_openapi_documents_the_media_types(client: httpx.Client) -> None:
     body = paths["post"]["requestBody"]["content"]
     assert set(body) == {"application/x-www-form-urlencoded", "application/sparql-query"}
     assert {p["name"] for p in paths["get"]["parameters"]} >= {"query", "default-graph-uri"}
-
-
-@pytest.mark.parametrize("pinned", [True, False], ids=["one-cpu", "every-cpu"])
-def test_the_default_workers_are_one_per_cpu_the_server_may_use(
-    fixture_path: Path, tmp_path: Path, pinned: bool
-) -> None:
-    every = os.sched_getaffinity(0)
-    usable = {min(every)} if pinned else every
-    os.sched_setaffinity(0, usable)  # this thread's, as `taskset` would set the server's
-    try:
-        store = open_store(Settings(out_dir=tmp_path, data_files=(fixture_path,), workers=0))
-    finally:
-        os.sched_setaffinity(0, every)
-    try:
-        assert len(store.worker_pids()) == len(usable)
-    finally:
-        store.close()

@@ -48,22 +48,13 @@ def dataset_path(settings: Settings) -> Path:
     return settings.out_dir / "current" / "portefeuille.nq"
 
 
-def usable_cpus() -> int:
-    """The CPUs this process may run on (its affinity: ``taskset``, a cpuset), at least 1.
-
-    >>> usable_cpus() == len(os.sched_getaffinity(0))
-    True
-    """
-    return len(os.sched_getaffinity(0)) or 1
-
-
 def open_store(settings: Settings) -> IsolatedStore:
     """The store the server opens: query workers on the current release, or on ``data_files``.
 
     :raises StoreUnavailable: there is nothing to serve, or it cannot be read.
     """
     limits = PoolLimits(
-        workers=settings.workers or usable_cpus(),
+        workers=settings.workers or os.cpu_count() or 1,
         timeout_s=settings.query_timeout_s,
         max_queued=settings.max_queued_queries,
     )
