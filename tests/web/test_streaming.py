@@ -106,6 +106,25 @@ def test_an_answer_cut_by_the_size_limit_is_a_truncated_transfer(
         assert limited.status_code == 200
 
 
+def test_an_answer_cut_by_the_time_limit_is_a_truncated_transfer(
+    serve_app: Serve, fixture_path: Path, tmp_path: Path
+) -> None:
+    # 3.2 million rows, gigabytes: far more than a second to write, past the first pieces.
+    settings = settings_for(tmp_path, fixture_path, query_timeout_s=1, max_result_bytes=2**33)
+    app = create_app(settings)
+    with serve_app(app) as url, httpx.Client(base_url=url, trust_env=False, timeout=30) as client:
+        (worker,) = _pids(app)
+        five = FOUR.replace(" }", " . ?u ?v ?w }")
+        with client.stream("GET", "/sparql", params={"query": five}) as response:
+            assert response.status_code == 200
+            with pytest.raises(httpx.RemoteProtocolError):  # no last chunk
+                for _ in response.iter_bytes():
+                    pass
+        # the worker was killed at the limit; its replacement answers
+        assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+        assert worker not in _pids(app)
+
+
 def test_an_answer_larger_than_the_limit_before_its_first_piece_is_still_a_422(
     serve_app: Serve, fixture_path: Path, tmp_path: Path
 ) -> None:
