@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable, Collection, Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
@@ -142,9 +143,9 @@ class EmbeddedStore(QueryInThread):
         guarded = guard_query(sparql, known_graphs=self._graph_iris)
         dataset = self._dataset(guarded, default_graph_uris, named_graph_uris)
         spilled = spill if piece_bytes > 0 else None
-        sink = _Sink(self._max_result_bytes, spill=spilled, piece_bytes=piece_bytes)
+        sink = partial(_Sink, self._max_result_bytes, piece_bytes=piece_bytes)
         try:
-            return _evaluate(store, sparql, dataset, self._chooser(accept), sink)
+            return _evaluate(store, sparql, dataset, self._chooser(accept), sink, spilled)
         except StoreError as exc:
             # pyoxigraph's answers must be dropped on the thread that made them: drop the
             # tracebacks (their frames hold the answer) here, before the error leaves it.
@@ -258,9 +259,11 @@ def _evaluate(
     sparql: str,
     dataset: _Dataset,
     choose: Callable[[ResultKind], Format],
-    sink: _Sink,
+    sink: Callable[..., _Sink],
+    spill: Spill | None,
 ) -> QueryResult:
-    """Run a guarded query and serialize its answer in the best accepted format."""
+    """Run a guarded query and serialize its answer in the best accepted format, into a
+    ``sink(spill=…)`` handing its pieces (if ``spill``) to ``spill`` as `QueryResult` s."""
     try:
         answer = store.query(
             sparql,
@@ -270,8 +273,10 @@ def _evaluate(
         )
         kind: ResultKind = "rdf" if isinstance(answer, pyoxigraph.QueryTriples) else "results"
         fmt = choose(kind)
-        sink.media_type, sink.kind = fmt.media_type, kind
-        body = _serialize(answer, fmt, sink)
+        pieces = None
+        if spill is not None:
+            pieces = partial(_piece, spill, fmt.media_type, kind)
+        body = _serialize(answer, fmt, sink(spill=pieces))
     except SyntaxError as exc:
         raise QueryError(f"syntax error: {exc}") from exc
     except (RuntimeError, ValueError) as exc:
@@ -301,15 +306,16 @@ class _Sink(io.BytesIO):
     """
 
     def __init__(
-        self, limit: int | None, *, spill: Spill | None = None, piece_bytes: int = 0
+        self,
+        limit: int | None,
+        *,
+        spill: Callable[[bytes], None] | None = None,
+        piece_bytes: int = 0,
     ) -> None:
         super().__init__()
         self._limit = limit
         self._spill, self._piece_bytes = spill, piece_bytes
         self._spilled = 0
-        self.media_type = ""
-        self.kind: ResultKind = "results"
-        """What the answer is, in which media type: `_evaluate` sets them before it writes."""
 
     def write(self, data: Buffer, /) -> int:
         """Keep ``data``, or raise `ResultTooLarge` when the answer outgrows the limit."""
@@ -325,8 +331,12 @@ class _Sink(io.BytesIO):
             self._spilled += len(piece)
             self.seek(0)
             self.truncate()
-            self._spill(QueryResult(piece, self.media_type, self.kind))
+            self._spill(piece)
         return written
+
+
+def _piece(spill: Spill, media_type: str, kind: ResultKind, piece: bytes) -> None:
+    spill(QueryResult(piece, media_type, kind))
 
 
 def _serialize(answer: Answer, fmt: Format, sink: _Sink) -> bytes:

@@ -14,8 +14,7 @@ into memory), then serves calls one at a time on one socket, read and written as
   write and one wake-up instead of two), or an error header (see `read_reply`);
 - or, for a `QueryCall` with ``piece_bytes`` whose answer grows past them, the answer as it
   is serialized: a stream header, pieces, then the last piece or an error (`read_piece`).
-  The worker writes a piece only when the parent has read the one before from the socket
-  (its buffer aside): a client reading slowly holds its worker, within the time limit.
+  The parent reads the pieces as they come, whatever its client's pace (`pool._Pieces`).
 
 The worker runs every query through the same `EmbeddedStore`, whose guard refuses updates,
 ``SERVICE`` and unknown ``FROM`` graphs before anything runs: no path reaches pyoxigraph
