@@ -19,7 +19,7 @@ True
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -37,6 +37,7 @@ __all__ = [
     "HomeData",
     "Item",
     "Label",
+    "TripleCounts",
     "compute_home",
     "select",
 ]
@@ -222,7 +223,16 @@ def _triples(store: Store, graphs: Iterable[str]) -> int:
     return int(rows[0]["n"])
 
 
-def _editions(store: Store, iris: Iris) -> tuple[EditionFigures, ...]:
+@dataclass(frozen=True)
+class TripleCounts:
+    """The triples of each edition's graph and of their union, when known already (the
+    build counted them): the store queried then need not keep the editions' graphs apart."""
+
+    graphs: Mapping[str, int]
+    union: int
+
+
+def _editions(store: Store, iris: Iris, counts: TripleCounts | None) -> tuple[EditionFigures, ...]:
     active, programmes = _counts(store, ACTIVE_PROJECTS), _counts(store, PROGRAMMES)
     organizations = _counts(store, ORGANIZATIONS)
     editions = sorted(select(store, EDITIONS), key=lambda row: row["year"], reverse=True)
@@ -233,10 +243,14 @@ def _editions(store: Store, iris: Iris) -> tuple[EditionFigures, ...]:
             active_projects=active.get(row["edition"], 0),
             programmes=programmes.get(row["edition"], 0),
             organizations=organizations.get(row["edition"], 0),
-            triples=_triples(store, [str(iris.edition_graph(row["year"]))]),
+            triples=_graph_triples(store, str(iris.edition_graph(row["year"])), counts),
         )
         for row in editions
     )
+
+
+def _graph_triples(store: Store, graph: str, counts: TripleCounts | None) -> int:
+    return _triples(store, [graph]) if counts is None else counts.graphs[graph]
 
 
 def _groups(rows: list[dict[str, str]], head: str, member: str) -> tuple[Group, ...]:
@@ -293,15 +307,19 @@ def _by_table(store: Store, edition: str) -> tuple[Group, ...]:
     return _groups(rows, "axis", "initiative")
 
 
-def compute_home(store: Store, base_iri: str) -> HomeData:
-    """Run the home page's queries (a dozen, over the whole store: call it once per release)."""
+def compute_home(store: Store, base_iri: str, counts: TripleCounts | None = None) -> HomeData:
+    """Run the home page's queries (a dozen, over the whole store: call it once per release).
+
+    Triples are counted in the store's named graphs, one per edition, unless `counts`
+    gives them; the other queries read the store's default graph, as `Store.query` does.
+    """
     iris = Iris(base_iri)
-    editions = _editions(store, iris)
+    editions = _editions(store, iris, counts)
     graphs = [str(iris.edition_graph(e.year)) for e in editions]
     latest = editions[0].iri if editions else None
     return HomeData(
         editions=editions,
-        triples=_triples(store, graphs),
+        triples=_triples(store, graphs) if counts is None else counts.union,
         by_organization=_by_organization(store, latest) if latest else (),
         by_programme=_by_programme(store, latest) if latest else (),
         by_table=_by_table(store, latest) if latest else (),

@@ -1,15 +1,17 @@
 """`Validator.validate(data, lines=...)`: the Oxigraph copy loaded from the dumps' lines gives
-the report the copy converted from rdflib's terms gives, on every shape fixture."""
+the report the copy converted from rdflib's terms gives, on every shape fixture; with
+``copy=``, that copy is the caller's to query after."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from portefeuille_ld.pipeline.dumps import SortedTriples
+from portefeuille_ld.pipeline.dumps import SortedTriples, to_oxigraph
 from portefeuille_ld.pipeline.sparql_engines import PlainMemory
 from portefeuille_ld.pipeline.validate import Validator, render
 
@@ -52,3 +54,29 @@ def test_lines_with_blank_nodes_are_not_loaded(validator: Validator) -> None:
     report = validator.validate(data, lines=lines)
     assert report.results == validator.validate(data).results
     assert report.results
+
+
+def test_the_copy_given_is_kept_with_the_data_and_the_ontology(validator: Validator) -> None:
+    """The build reads the home page's data from the validation's copy (`copy=`)."""
+    case = next(c for c in CASES if c.startswith("valid/"))
+    data = Graph(store=PlainMemory())
+    for triple in Graph().parse(FIXTURES / case, format="turtle"):
+        data.add(triple)
+    lines = SortedTriples.of_graph(data)
+    copy = ox.Store()
+    report = validator.validate(data, lines=lines, copy=copy)
+    assert report.results == validator.validate(data).results
+    held = {quad.triple for quad in copy}
+    assert set(lines.triples()) <= held
+    ontology = {(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in validator.ontology}
+    assert held == set(lines.triples()) | {ox.Triple(*t) for t in ontology}
+    assert all(quad.graph_name == ox.DefaultGraph() for quad in copy)
+
+
+def test_a_copy_is_refused_where_none_is_made() -> None:
+    rdflib_engine = Validator(shapes=Graph(), ontology=Graph(), sparql="rdflib")
+    with pytest.raises(ValueError, match="Oxigraph engine"):
+        rdflib_engine.validate(Graph(), copy=ox.Store())
+    inferring = Validator(shapes=Graph(), ontology=Graph(), inference="rdfs")
+    with pytest.raises(ValueError, match="without inference"):
+        inferring.validate(Graph(), copy=ox.Store())

@@ -13,13 +13,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
+import pyoxigraph
 import pytest
 from fastapi import FastAPI
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from portefeuille_ld.formats import Format
-from portefeuille_ld.home_data import HOME_FILE, HomeData, compute_home
+from portefeuille_ld.home_data import HOME_FILE, HomeData, TripleCounts, compute_home
 from portefeuille_ld.iris import Iris
 from portefeuille_ld.namespaces import PF
 from portefeuille_ld.pipeline.build import BuildResult
@@ -139,6 +140,25 @@ def test_the_build_s_data_is_what_the_store_answers(built: BuildResult) -> None:
     written = HomeData.from_json((built.release / HOME_FILE).read_bytes())
     assert written == answered
     assert len(written.by_organization) == 14
+
+
+def test_counts_given_stand_for_the_store_s_graphs(built: BuildResult) -> None:
+    """As the build reads it off the validation's copy: every triple in the default graph,
+    the triples counted by the manifest."""
+    quads = list(pyoxigraph.parse(path=built.release / "portefeuille.nq"))
+    flat = pyoxigraph.Store()
+    flat.extend(pyoxigraph.Quad(*q.triple) for q in quads)
+    assert list(flat.named_graphs()) == []
+    counts = TripleCounts(
+        {graph.iri: graph.triples for graph in built.manifest.graphs},
+        built.manifest.data_triples,
+    )
+    written = HomeData.from_json((built.release / HOME_FILE).read_bytes())
+    assert compute_home(EmbeddedStore(flat), Iris().base, counts) == written
+    other = TripleCounts({iri: n + 1 for iri, n in counts.graphs.items()}, counts.union + 1)
+    shifted = compute_home(EmbeddedStore(flat), Iris().base, other)
+    assert shifted.triples == written.triples + 1
+    assert [e.triples for e in shifted.editions] == [e.triples + 1 for e in written.editions]
 
 
 def _copied_release(built: BuildResult, target: Path) -> Path:

@@ -18,7 +18,7 @@ import pyoxigraph
 from rdflib import Graph, URIRef
 
 from portefeuille_ld.errors import SourceError, ValidationFailed
-from portefeuille_ld.home_data import HOME_FILE, HomeData, compute_home
+from portefeuille_ld.home_data import HOME_FILE, TripleCounts, compute_home
 from portefeuille_ld.iris import Iris
 from portefeuille_ld.namespaces import PREFIXES
 from portefeuille_ld.pipeline import dumps
@@ -43,7 +43,7 @@ from portefeuille_ld.pipeline.sparql_engines import PlainMemory
 from portefeuille_ld.pipeline.validate import ValidationReport, validate
 from portefeuille_ld.pipeline.void import DatasetStatistics, statistics_of_lines
 from portefeuille_ld.store.embedded import EmbeddedStore
-from portefeuille_ld.store.ondisk import DISK_STORE, load_files, write_disk_store
+from portefeuille_ld.store.ondisk import DISK_STORE, write_disk_store
 
 __all__ = [
     "METADATA_FILE",
@@ -108,9 +108,15 @@ class MappedDataset:
     build_date: str
     """The latest edition's date of modification."""
 
-    def validate(self) -> ValidationReport:
-        """The SHACL report of `data`; raise `ValidationFailed` on any violation."""
-        report = validate(self.data, shapes=self.shapes, ontology=self.ontology, lines=self.union)
+    def validate(self, copy: pyoxigraph.Store | None = None) -> ValidationReport:
+        """The SHACL report of `data`; raise `ValidationFailed` on any violation.
+
+        `copy`: an empty store, where the validation's Oxigraph copy of the data (and of
+        the ontology) is made, for the caller to query after (`validate.Validator.validate`).
+        """
+        report = validate(
+            self.data, shapes=self.shapes, ontology=self.ontology, lines=self.union, copy=copy
+        )
         log.info("validated %d triples: %d violation(s), %d warning(s)",
                  len(self.data), len(report.violations), len(report.warnings))  # fmt: skip
         if report.violations:
@@ -254,7 +260,8 @@ def build(
             )
             files.start(background)
             statistics = background.submit(statistics_of_lines, mapped.union, uri_space=iris.base)
-            report = mapped.validate()
+            copy = pyoxigraph.Store()  # the validation's copy: the home page's data is read there
+            report = mapped.validate(copy)
             manifest = files.finish(
                 report=report.graph,
                 describe=partial(
@@ -265,16 +272,21 @@ def build(
                     build_date=date,
                 ),
             )
-            # The rdflib graphs (2.5 GiB at 100k projects) are let go before the stores
-            # are made, each of which takes more than a gigabyte while it loads.
+            graphs = {graph.iri: graph.triples for graph in manifest.graphs}
+            counts = TripleCounts(graphs, manifest.data_triples)
+            # The rdflib graphs (2.5 GiB at 100k projects) are let go before the on-disk
+            # store is made, which takes more than a gigabyte while it loads.
             del mapped, files
             gc.collect()  # rdflib's graphs are in reference cycles: free them now
-            dataset = directory / "portefeuille.nq"
             # The server's store, opened as is instead of parsing the dump again. A
             # directory, not a published file: it is not in the manifest, and its bytes
-            # may vary. Made by the worker while this process makes the home page's data.
+            # may vary. Made by the worker while this process makes the home page's data
+            # (at 100k projects, its queries take minutes on the on-disk store).
+            dataset = directory / "portefeuille.nq"
             disk_store = background.submit(write_disk_store, directory / DISK_STORE, [dataset])
-            (directory / HOME_FILE).write_bytes(_home_data(dataset, iris).to_json())
+            home = compute_home(EmbeddedStore(copy), iris.base, counts)
+            (directory / HOME_FILE).write_bytes(home.to_json())
+            del copy
             disk_store.result()
         outcome.append((manifest, report))
         return manifest
@@ -283,14 +295,6 @@ def build(
     log.info("published %s", release)
     manifest, report = outcome[0]
     return BuildResult(release, manifest, report, editions)
-
-
-def _home_data(dataset: Path, iris: Iris) -> HomeData:
-    """The home page's data, queried from ``dataset`` loaded into an in-memory store (at
-    100k projects, its queries take minutes on the on-disk store)."""
-    store = pyoxigraph.Store()
-    load_files(store, [dataset])
-    return compute_home(EmbeddedStore(store), iris.base)
 
 
 def _describe(

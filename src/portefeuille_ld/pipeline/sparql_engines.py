@@ -150,10 +150,17 @@ class OxigraphQueryGraph(Graph):
     """
 
     def __init__(
-        self, store: Store | str, identifier: Node | None, namespace_manager: NamespaceManager
+        self,
+        store: Store | str,
+        identifier: Node | None,
+        namespace_manager: NamespaceManager,
+        *,
+        into: ox.Store | None = None,
     ) -> None:
+        """`into`: an empty store to make the first copy in, which the caller keeps."""
         super().__init__(store, identifier, namespace_manager)  # type: ignore[arg-type]
         self._store: ox.Store | None = None
+        self._into = into
         self._seed: tuple[SortedTriples, list[_Triple]] | None = None
         self.index: Index | None = None
         self._prefixes = {prefix: str(namespace) for prefix, namespace in self.namespaces()}
@@ -187,7 +194,8 @@ class OxigraphQueryGraph(Graph):
         """The Oxigraph copy of the graph, made now if it is not up to date."""
         if self._store is None:
             self.index = Index()
-            self._store = ox.Store()
+            self._store = ox.Store() if self._into is None else self._into
+            self._into = None  # a later copy, after a change, is a new store
             if self._seed is None:
                 self._store.bulk_extend(_quads(self._triples(), self.index.add))
             else:

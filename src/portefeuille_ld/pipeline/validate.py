@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from pyshacl.errors import ReportableRuntimeError
 from rdflib import BNode, Graph, URIRef
@@ -142,11 +143,16 @@ class Validator:
         self.sparql: SparqlEngine = sparql
         self._prepared: dict[str, Query] = {}
 
-    def validate(self, data: Graph, *, lines: SortedTriples | None = None) -> ValidationReport:
+    def validate(
+        self, data: Graph, *, lines: SortedTriples | None = None, copy: ox.Store | None = None
+    ) -> ValidationReport:
         """Validate `data`, with the ontology's axioms mixed into it.
 
         `lines`, when given, must be `data`'s triples as `dumps.SortedTriples`: the copy
-        for Oxigraph is then loaded from them rather than converted again.
+        for Oxigraph is then loaded from them rather than converted again. `copy`, an
+        empty store, is where that copy is made (with the Oxigraph engine): it then holds
+        the data and the ontology's triples, in its default graph, for the caller to query
+        (only with ``sparql="oxigraph"`` and no inference: `ValueError` otherwise).
 
         SHACL-SPARQL constraints and targets are enabled; warnings and infos are
         reported but do not break conformance. Without inference, a plain `Graph` is
@@ -157,13 +163,15 @@ class Validator:
 
         :raises SourceError: the shapes graph cannot be evaluated (malformed shape or SPARQL).
         """
+        if copy is not None and (self.sparql != "oxigraph" or self.inference != "none"):
+            raise ValueError("a copy is made only by the Oxigraph engine, without inference")
         namespaces = Graph(bind_namespaces="none")  # the target's prefixes, not the caller's
         for prefix, namespace in PREFIXES.items():
             namespaces.bind(prefix, namespace)
         shared = self.inference == "none" and type(data) is Graph
         store, identifier = (data.store, data.identifier) if shared else ("default", None)
         target: Graph = (
-            OxigraphQueryGraph(store, identifier, namespaces.namespace_manager)
+            OxigraphQueryGraph(store, identifier, namespaces.namespace_manager, into=copy)
             if self.sparql == "oxigraph"
             else QueryCachingGraph(self._prepared, store, identifier, namespaces.namespace_manager)
         )
@@ -221,10 +229,11 @@ def validate(
     inference: Inference = "none",
     sparql: SparqlEngine = "oxigraph",
     lines: SortedTriples | None = None,
+    copy: ox.Store | None = None,
 ) -> ValidationReport:
     """Validate `data` against `shapes` once (see `Validator` to validate several graphs).
 
-    `lines`: as for `Validator.validate`.
+    `lines`, `copy`: as for `Validator.validate`.
 
     >>> from rdflib import Graph
     >>> report = validate(Graph(), shapes=Graph(), ontology=Graph())
@@ -234,7 +243,7 @@ def validate(
     :raises SourceError: the shapes graph cannot be evaluated (malformed shape or SPARQL).
     """
     validator = Validator(shapes=shapes, ontology=ontology, inference=inference, sparql=sparql)
-    return validator.validate(data, lines=lines)
+    return validator.validate(data, lines=lines, copy=copy)
 
 
 def render(report: ValidationReport, *, lang: Language | None = None) -> str:
