@@ -372,3 +372,19 @@ def test_whole_triples_added_and_removed_keep_the_count(monkeypatch: pytest.Monk
     assert recounts == []
     graph.remove((s, p, None))  # a pattern: counted again
     assert len(graph) == 0 and recounts == [1]
+
+
+def test_a_graph_without_contexts_is_emptied_at_once() -> None:
+    """The build empties its graphs' stores once the dumps are written (`PlainMemory.clear`),
+    rather than leave 2.7 million triples to the cyclic collector."""
+    ex = "http://example.org/"
+    s, p = URIRef(ex + "s"), URIRef(ex + "p")
+    graph = Graph(store=PlainMemory())
+    for n in range(5):
+        graph.add((s, p, Literal(n)))
+    graph.store.clear()
+    assert (len(graph), list(graph), list(graph.triples((s, None, None)))) == (0, [], [])
+    assert graph.store.by_subject() == {}
+    graph.add((s, p, Literal("again")))
+    assert len(graph) == 1 and list(graph.objects(s, p)) == [Literal("again")]
+    assert graph.store.by_subject() == {s: {p: {Literal("again"): 1}}}

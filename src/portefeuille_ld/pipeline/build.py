@@ -124,6 +124,12 @@ class MappedDataset:
             raise ValidationFailed(report)
         return report
 
+    def clear(self) -> None:
+        """Empty the graphs' stores now (`PlainMemory.clear`): the dumps are written."""
+        for graph in (*self.dataset.graphs(), self.data):
+            if isinstance(graph.store, PlainMemory):
+                graph.store.clear()
+
 
 @dataclass(frozen=True)
 class CheckedDataset:
@@ -280,6 +286,7 @@ def build(
             counts = TripleCounts(graphs, manifest.data_triples)
             # The rdflib graphs (2.5 GiB at 100k projects) are let go before the on-disk
             # store is made, which takes more than a gigabyte while it loads.
+            mapped.clear()
             del mapped, files
             gc.unfreeze()
             gc.collect()  # rdflib's graphs are in reference cycles: free them now

@@ -79,6 +79,14 @@ class PlainMemory(SimpleMemory):
         by_predicate = self._spo.get(s)
         return by_predicate is not None and o in by_predicate.get(p, ())
 
+    def clear(self) -> None:
+        """Forget every triple at once. rdflib's graphs and stores are in reference cycles,
+        which only the cyclic collector frees, after walking every object they hold (13 s
+        at 100k projects); emptied, their indexes are freed at once, by reference counts."""
+        SimpleMemory.__init__(self)
+        self._size = 0
+        self._spo = getattr(self, "_SimpleMemory__spo", None)
+
     def by_subject(self) -> Mapping[Node, Mapping[Node, Iterable[Node]]] | None:
         """rdflib's own index, subject → predicate → objects, to read while nothing changes:
         a writer walking every subject saves a pattern query per subject (None if a later
