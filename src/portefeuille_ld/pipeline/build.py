@@ -272,6 +272,11 @@ def build(
             statistics = background.submit(statistics_of_lines, mapped.union, uri_space=iris.base)
             copy = pyoxigraph.Store()  # the validation's copy: the home page's data is read there
             report = mapped.validate(copy)
+            # Read now, while the worker still writes the lines' dumps: the on-disk store,
+            # made last, then has both cores.
+            home = compute_home(EmbeddedStore(copy), iris.base, _counts(mapped))
+            del copy
+            (directory / HOME_FILE).write_bytes(home.to_json())
             manifest = files.finish(
                 report=report.graph,
                 describe=partial(
@@ -282,8 +287,6 @@ def build(
                     build_date=date,
                 ),
             )
-            graphs = {graph.iri: graph.triples for graph in manifest.graphs}
-            counts = TripleCounts(graphs, manifest.data_triples)
             # The rdflib graphs (2.5 GiB at 100k projects) are let go before the on-disk
             # store is made, which takes more than a gigabyte while it loads.
             mapped.clear()
@@ -292,14 +295,9 @@ def build(
             gc.collect()  # rdflib's graphs are in reference cycles: free them now
             # The server's store, opened as is instead of parsing the dump again. A
             # directory, not a published file: it is not in the manifest, and its bytes
-            # may vary. Made by the worker while this process makes the home page's data
-            # (at 100k projects, its queries take minutes on the on-disk store).
+            # may vary.
             dataset = directory / "portefeuille.nq"
-            disk_store = background.submit(write_disk_store, directory / DISK_STORE, [dataset])
-            home = compute_home(EmbeddedStore(copy), iris.base, counts)
-            (directory / HOME_FILE).write_bytes(home.to_json())
-            del copy
-            disk_store.result()
+            background.submit(write_disk_store, directory / DISK_STORE, [dataset]).result()
         outcome.append((manifest, report))
         return manifest
 
@@ -313,6 +311,13 @@ def build(
     log.info("published %s", release)
     manifest, report = outcome[0]
     return BuildResult(release, manifest, report, editions)
+
+
+def _counts(mapped: MappedDataset) -> TripleCounts:
+    """The triples of each edition's graph and of their union (counted once by the store)."""
+    return TripleCounts(
+        {str(graph.identifier): len(graph) for graph in mapped.dataset.graphs()}, len(mapped.data)
+    )
 
 
 @contextmanager
