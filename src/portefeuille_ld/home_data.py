@@ -4,7 +4,8 @@ Figures per edition (active projects, programmes, responsible organizations, tri
 and for the latest edition the initiatives by organization, by programme and by table.
 Labels are kept in both languages, so one computation serves every page language.
 
-The build computes it once, on an in-memory store, and writes it into the release as
+The build computes it once, on the validation's in-memory Oxigraph copy of the data (with
+the triple counts it already has, `TripleCounts`), and writes it into the release as
 `HOME_FILE` (`HomeData.to_json`): at 100k projects its list queries take 15-20 s each on
 the server's on-disk store. The server reads that file, and runs the queries itself only
 for data it did not build (``serve --data``, a remote store).
@@ -311,7 +312,8 @@ def compute_home(store: Store, base_iri: str, counts: TripleCounts | None = None
     """Run the home page's queries (a dozen, over the whole store: call it once per release).
 
     Triples are counted in the store's named graphs, one per edition, unless `counts`
-    gives them; the other queries read the store's default graph, as `Store.query` does.
+    gives them; the other queries read what `Store.query` reads by default (for
+    `EmbeddedStore`, every graph as one, its default graph included).
     """
     iris = Iris(base_iri)
     editions = _editions(store, iris, counts)
