@@ -150,6 +150,20 @@ def read_graph(path: Path) -> Graph:
         raise SourceError(f"not valid Turtle: {exc}", path=path) from exc
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off: mapping makes millions of objects and
+    little garbage, and each of the collector's passes would walk them all again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@_collector_paused()
 def map_editions(
     data_dir: Path,
     *,
@@ -158,7 +172,8 @@ def map_editions(
     iris: Iris,
     editions: Sequence[str] = (),
 ) -> MappedDataset:
-    """Read and map every edition (or those named), and make their lines."""
+    """Read and map every edition (or those named), and make their lines (with the cyclic
+    collector paused)."""
     ontology, shapes = read_graph(ontology_path), read_graph(shapes_path)
     graphs: list[Graph] = []
     names: list[str] = []
@@ -244,10 +259,7 @@ def build(
     validation, by another process: they use the second core while pyshacl runs. A
     violation stops them, and the release being written is thrown away.
     """
-    with _collector_paused():
-        mapped = map_editions(
-            data_dir, ontology_path=ontology_path, shapes_path=shapes_path, iris=iris
-        )
+    mapped = map_editions(data_dir, ontology_path=ontology_path, shapes_path=shapes_path, iris=iris)
     date, editions = build_date or mapped.build_date, mapped.editions
     outcome: list[tuple[Manifest, ValidationReport]] = []
     pending = [mapped]
@@ -318,19 +330,6 @@ def _counts(mapped: MappedDataset) -> TripleCounts:
     return TripleCounts(
         {str(graph.identifier): len(graph) for graph in mapped.dataset.graphs()}, len(mapped.data)
     )
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off: mapping makes millions of objects and
-    little garbage, and each of the collector's passes would walk them all again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _describe(

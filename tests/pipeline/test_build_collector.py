@@ -1,0 +1,57 @@
+"""The build keeps Python's cyclic collector off the mapped data, and leaves it as it was."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from portefeuille_ld.iris import Iris
+from portefeuille_ld.pipeline import build as build_module
+from portefeuille_ld.pipeline.build import build, map_editions
+
+REPO = Path(__file__).parents[2]
+PATHS = {
+    "ontology_path": REPO / "ontology" / "portefeuille.ttl",
+    "shapes_path": REPO / "shapes" / "portefeuille.shacl.ttl",
+}
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_mapping_pauses_the_collector_and_restores_it(
+    monkeypatch: pytest.MonkeyPatch, enabled: bool
+) -> None:
+    seen: list[bool] = []
+    original = build_module.map_portfolio
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "map_portfolio", recording)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        mapped = map_editions(REPO / "data", iris=Iris(), **PATHS)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+    assert seen == [False] and mapped.editions == ("2025-2026",)
+
+
+def test_the_mapped_data_is_frozen_while_published_then_unfrozen_even_on_failure(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    frozen: list[int] = []
+
+    def failing(out_dir: Path, write: Callable[[Path], object]) -> Path:
+        frozen.append(gc.get_freeze_count())
+        raise RuntimeError("publish failed")
+
+    monkeypatch.setattr(build_module, "publish", failing)
+    with pytest.raises(RuntimeError, match="publish failed"):
+        build(REPO / "data", tmp_path, iris=Iris(), **PATHS)
+    assert frozen and frozen[0] > 0
+    assert gc.get_freeze_count() == 0
