@@ -68,8 +68,8 @@ def test_the_copy_given_is_kept_with_the_data_and_the_ontology(validator: Valida
     assert report.results == validator.validate(data).results
     held = {quad.triple for quad in copy}
     assert set(lines.triples()) <= held
-    ontology = {(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in validator.ontology}
-    assert held == set(lines.triples()) | {ox.Triple(*t) for t in ontology}
+    ontology = {ox.Triple(*map(to_oxigraph, triple)) for triple in validator.ontology}
+    assert held == set(lines.triples()) | ontology
     assert all(quad.graph_name == ox.DefaultGraph() for quad in copy)
 
 
