@@ -6,10 +6,13 @@ import dataclasses
 import os
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyoxigraph
 import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
 
 from portefeuille_ld.errors import StoreUnavailable
 from portefeuille_ld.pipeline.build import BuildResult
@@ -185,3 +188,75 @@ def test_a_manifest_naming_other_graphs_is_not_believed(built: BuildResult, tmp_
     store = open_read_only(built.release / DISK_STORE)
     assert stated_statistics(store, tmp_path / MANIFEST_FILE) is None
     assert stated_statistics(store, tmp_path / "missing.json") is None
+
+
+class _PieceRecorder(_RecordingStore):
+    """A store's ``bulk_load``, noting each input's size."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: list[int] = []
+
+    def bulk_load(self, **kwargs: object) -> None:
+        assert isinstance(kwargs["input"], bytes)
+        self.sizes.append(len(kwargs["input"]))
+        super().bulk_load(**kwargs)
+
+
+def _lines(count: int, blank_at: Sequence[int] = ()) -> bytes:
+    """N-Quads lines, the ``blank_at`` ones naming the same blank node."""
+    lines = []
+    for n in range(count):
+        subject = "_:shared" if n in blank_at else f"<http://ex.org/s{n}>"
+        lines.append(f'{subject} <http://ex.org/p> "{n}" <http://ex.org/g> .\n')
+    return "".join(lines).encode()
+
+
+def test_lines_are_loaded_a_piece_at_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "data.nq"
+    path.write_bytes(_lines(100))
+    recording = _PieceRecorder()
+    load_files(recording, [path], piece_bytes=1_000)  # type: ignore[arg-type]
+    assert len(recording.sizes) > 3 and max(recording.sizes) < 1_000 + 100  # a line more
+    assert len(recording.store) == 100
+
+
+def test_a_blank_node_named_in_several_pieces_stays_one_node(tmp_path: Path) -> None:
+    path = tmp_path / "data.nq"
+    path.write_bytes(_lines(100, blank_at=(0, 50, 99)))
+    store = pyoxigraph.Store()
+    load_files(store, [path], piece_bytes=1_000)
+    blank = {q.subject for q in store if isinstance(q.subject, pyoxigraph.BlankNode)}
+    assert len(blank) == 1 and len(store) == 100
+
+
+def test_the_release_dump_loaded_in_pieces_is_the_dump(built: BuildResult) -> None:
+    dump = built.release / "portefeuille.nq"
+    whole, pieces = pyoxigraph.Store(), pyoxigraph.Store()
+    load_files(whole, [dump])
+    load_files(pieces, [dump], piece_bytes=4_096)  # the shapes' blank nodes span pieces
+    assert dump.stat().st_size > 50 * 4_096
+    for graph in whole.named_graphs():
+        assert isomorphic(_rdflib_graph(whole, graph), _rdflib_graph(pieces, graph)), graph
+
+
+def _rdflib_graph(store: pyoxigraph.Store, name: pyoxigraph.NamedNode) -> Graph:
+    text = pyoxigraph.serialize(
+        (q.triple for q in store.quads_for_pattern(None, None, None, name)),
+        format=pyoxigraph.RdfFormat.N_TRIPLES,
+    )
+    return Graph().parse(data=text, format="nt")
+
+
+@pytest.mark.parametrize("bad_line", [7, 95], ids=["first-piece", "later-piece"])
+@pytest.mark.parametrize("blank", [False, True], ids=["iri", "blank-node"])
+def test_a_line_that_does_not_parse_is_named_in_the_file(
+    tmp_path: Path, bad_line: int, blank: bool
+) -> None:
+    lines = _lines(100, blank_at=(0, 99)).splitlines(keepends=True)
+    subject = b"_:x" if blank else b"<http://ex.org/x>"
+    lines[bad_line - 1] = subject + b' <http://ex.org/p> "unclosed <http://ex.org/g> .\n'
+    path = tmp_path / "broken.nq"
+    path.write_bytes(b"".join(lines))
+    with pytest.raises(StoreUnavailable, match=rf"broken\.nq as N-Quads: line {bad_line}, "):
+        load_files(pyoxigraph.Store(), [path], piece_bytes=1_000)

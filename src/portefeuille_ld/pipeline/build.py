@@ -257,7 +257,8 @@ def build(
 
     The dumps made from the lines alone, and VoID's counts, are started before the
     validation, by another process: they use the second core while pyshacl runs. A
-    violation stops them, and the release being written is thrown away.
+    violation stops them, and the release being written is thrown away. Once the data
+    is valid, the same process makes the on-disk store, while this one writes the rest.
     """
     mapped = map_editions(data_dir, ontology_path=ontology_path, shapes_path=shapes_path, iris=iris)
     date, editions = build_date or mapped.build_date, mapped.editions
@@ -284,8 +285,13 @@ def build(
             statistics = background.submit(statistics_of_lines, mapped.union, uri_space=iris.base)
             copy = pyoxigraph.Store()  # the validation's copy: the home page's data is read there
             report = mapped.validate(copy)
-            # Read now, while the worker still writes the lines' dumps: the on-disk store,
-            # made last, then has both cores.
+            # The server's store, opened as is instead of parsing the dump again. A
+            # directory, not a published file: it is not in the manifest, and its bytes
+            # may vary. Made from the N-Quads dump, a piece at a time (about 120 MiB), as
+            # soon as the worker is free: after the validation, whose peak it would add to.
+            disk_store = background.submit(
+                write_disk_store, directory / DISK_STORE, [directory / "portefeuille.nq"]
+            )
             home = compute_home(EmbeddedStore(copy), iris.base, _counts(mapped))
             del copy
             (directory / HOME_FILE).write_bytes(home.to_json())
@@ -299,17 +305,12 @@ def build(
                     build_date=date,
                 ),
             )
-            # The rdflib graphs (2.5 GiB at 100k projects) are let go before the on-disk
-            # store is made, which takes more than a gigabyte while it loads.
+            # The rdflib graphs (2.5 GiB at 100k projects) are let go while the store loads.
             mapped.clear()
             del mapped, files
             gc.unfreeze()
             gc.collect()  # rdflib's graphs are in reference cycles: free them now
-            # The server's store, opened as is instead of parsing the dump again. A
-            # directory, not a published file: it is not in the manifest, and its bytes
-            # may vary.
-            dataset = directory / "portefeuille.nq"
-            background.submit(write_disk_store, directory / DISK_STORE, [dataset]).result()
+            disk_store.result()
         outcome.append((manifest, report))
         return manifest
 
