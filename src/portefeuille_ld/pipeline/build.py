@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Future
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -255,10 +254,10 @@ def build(
 ) -> BuildResult:
     """Validate, then write every artifact into a new release of `out_dir` and switch to it.
 
-    The dumps made from the lines alone, and VoID's counts, are started before the
-    validation, by another process: they use the second core while pyshacl runs. A
-    violation stops them, and the release being written is thrown away. Once the data
-    is valid, the same process makes the on-disk store, while this one writes the rest.
+    The dumps made from the lines alone are started before the validation, by another
+    process: they use the second core while pyshacl runs. A violation stops them, and the
+    release being written is thrown away. Once the data is valid, the same process makes
+    the on-disk store, while this one writes the rest.
     """
     mapped = map_editions(data_dir, ontology_path=ontology_path, shapes_path=shapes_path, iris=iris)
     date, editions = build_date or mapped.build_date, mapped.editions
@@ -282,7 +281,6 @@ def build(
                 union=mapped.data,
             )
             files.start(background)
-            statistics = background.submit(statistics_of_lines, mapped.union, uri_space=iris.base)
             copy = pyoxigraph.Store()  # the validation's copy: the home page's data is read there
             report = mapped.validate(copy)
             # The server's store, opened as is instead of parsing the dump again. A
@@ -300,7 +298,8 @@ def build(
                 describe=partial(
                     _describe,
                     editions=read_editions(mapped.data),
-                    statistics=statistics,
+                    # Counted here, after Turtle: the worker makes the on-disk store then.
+                    statistics=partial(statistics_of_lines, mapped.union, uri_space=iris.base),
                     iris=iris,
                     build_date=date,
                 ),
@@ -337,7 +336,7 @@ def _describe(
     files: Sequence[FileEntry],
     *,
     editions: Sequence[EditionInfo],
-    statistics: Future[DatasetStatistics],
+    statistics: Callable[[], DatasetStatistics],
     iris: Iris,
     build_date: str,
 ) -> dict[str, bytes]:
@@ -348,7 +347,7 @@ def _describe(
         files=[
             DumpFile(f.name, f.media_type, f.size, f.sha256) for f in files if f.name in described
         ],
-        statistics=statistics.result(),
+        statistics=statistics(),
         editions=editions,
         build_date=build_date,
     )
