@@ -141,11 +141,22 @@ AWKWARD = graph_of(
 )
 
 
+ESCAPED = graph_of(
+    # what N-Triples escapes, and text that looks like the end of a literal
+    (S, DCTERMS.title, Literal('a "quoted" \\ backslash \\n not a newline', lang="fr")),
+    (S, DCTERMS.description, Literal("tab\t cr\r bs\b ff\f ctl\x01\x7f ls\u2028 😀 é")),
+    (S, OTHER_TITLE, Literal('ends like "@en', datatype=XSD.token)),
+    (T, OTHER_TITLE, Literal('"^^<http://e.org/dt> "', datatype=XSD.token)),
+    (T, DCTERMS.title, Literal("\\u00e9 is not é", lang="en-ca")),  # pyoxigraph lowercases tags
+)
+
+
 @pytest.mark.parametrize(
     "graph",
     [
         *CASES,
         pytest.param(AWKWARD, id="awkward"),
+        pytest.param(ESCAPED, id="escaped"),
         pytest.param(Graph().parse(GOLDEN / "portefeuille.nt"), id="golden-data"),
         pytest.param(Graph(), id="empty"),
     ],
@@ -176,3 +187,50 @@ def test_a_compactor_that_forgets_writes_the_same(monkeypatch: pytest.MonkeyPatc
     output = io.BytesIO()
     write_jsonld_lines(SortedTriples.of_graph(graph), output, prefixes=PREFIXES)
     assert output.getvalue() == expected
+
+
+NAMESPACES = {
+    "e": "https://e.org/",
+    "o": "https://e.org/o#",
+    "id": "https://e.org/id/",
+    "u": "urn:x:",
+}
+
+
+def _longest_namespace(iri: str) -> str:
+    """What `_Compactor` answers, by its definition: the longest namespace the IRI starts with."""
+    matches = [(len(ns), p) for p, ns in NAMESPACES.items() if iri.startswith(ns)]
+    if not matches:
+        return iri
+    length, prefix = max(matches)
+    rest = iri[length:]
+    return iri if not rest or rest.startswith("//") else f"{prefix}:{rest}"
+
+
+@pytest.mark.parametrize(
+    "iri",
+    [
+        "https://e.org/o#Project",
+        "https://e.org/o#a/b",
+        "https://e.org/o#",
+        "https://e.org/",
+        "https://e.org//twice",
+        "https://e.org/id/2025/p-1",
+        "https://e.org/idle",
+        "https://e.org/o",
+        "https://f.org/o#x",
+        "urn:x:y:z",
+        "urn:xy",
+        "mailto:a@e.org",
+        "no-delimiter",
+    ],
+)
+def test_a_compactor_shortens_by_the_longest_namespace(iri: str) -> None:
+    short = jsonld._Compactor(NAMESPACES)
+    assert short(iri) == _longest_namespace(iri)
+    assert short(iri) == _longest_namespace(iri)  # from what it remembers
+
+
+def test_a_compactor_needs_namespaces_ending_with_a_delimiter() -> None:
+    with pytest.raises(ValueError, match="delimiter"):
+        jsonld._Compactor({"e": "https://e.org/o"})
