@@ -43,7 +43,7 @@ from portefeuille_ld.pipeline.sparql_engines import PlainMemory
 from portefeuille_ld.pipeline.validate import ValidationReport, validate
 from portefeuille_ld.pipeline.void import DatasetStatistics, statistics_of_lines
 from portefeuille_ld.store.embedded import EmbeddedStore
-from portefeuille_ld.store.ondisk import DISK_STORE, write_disk_store
+from portefeuille_ld.store.ondisk import DISK_STORE, PIECE_BYTES, write_disk_store
 
 __all__ = [
     "METADATA_FILE",
@@ -285,10 +285,13 @@ def build(
             report = mapped.validate(copy)
             # The server's store, opened as is instead of parsing the dump again. A
             # directory, not a published file: it is not in the manifest, and its bytes
-            # may vary. Made from the N-Quads dump, a piece at a time (about 120 MiB), as
+            # may vary. Made from the N-Quads dump, a piece at a time (136 MiB at 100k), as
             # soon as the worker is free: after the validation, whose peak it would add to.
             disk_store = background.submit(
-                write_disk_store, directory / DISK_STORE, [directory / "portefeuille.nq"]
+                write_disk_store,
+                directory / DISK_STORE,
+                [directory / "portefeuille.nq"],
+                piece_bytes=PIECE_BYTES,
             )
             home = compute_home(EmbeddedStore(copy), iris.base, _counts(mapped))
             del copy
