@@ -1,7 +1,7 @@
 """VoID: what the data holds (triples, entities, classes, properties) and where to get it.
 
 `compute_statistics` counts a graph, `statistics_of_lines` the same from its sorted
-N-Triples lines (no rdflib graph needed: the build runs it in a worker process);
+N-Triples lines, as bytes (what the build runs, no term parsed);
 `void_description` states the counts, the class and property partitions, the dumps and
 the SPARQL endpoint about the dataset's IRI.
 
