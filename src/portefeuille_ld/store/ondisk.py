@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pyoxigraph
@@ -115,41 +115,40 @@ def _load_in_pieces(
     :raises SyntaxError: where the file stops parsing, its line counted from the file's
         start (a piece's own parser counts from the piece's).
     """
-    blank: list[bytes] = []
+    blank: list[tuple[int, bytes]] = []
     first_line = 1
     with path.open("rb") as file:
         while lines := file.readlines(piece_bytes):
+            start, first_line = first_line, first_line + len(lines)
             piece = b"".join(lines)
             if b"_:" in piece:
-                blank += (line for line in lines if b"_:" in line)
+                blank += ((n, line) for n, line in enumerate(lines, start) if b"_:" in line)
                 piece = b"".join(line for line in lines if b"_:" not in line)
-            try:
-                store.bulk_load(input=piece, format=fmt)
-            except SyntaxError:
-                _raise_located(path, fmt, first_line, lines)
-                raise
-            first_line += len(lines)
+            _bulk_load(store, fmt, piece, enumerate(lines, start))
     if blank:
-        try:
-            store.bulk_load(input=b"".join(blank), format=fmt)
-        except SyntaxError:
-            _raise_located(path, fmt, 1, path.read_bytes().splitlines(keepends=True))
-            raise
+        _bulk_load(store, fmt, b"".join(line for _, line in blank), blank)
 
 
-def _raise_located(
-    path: Path, fmt: pyoxigraph.RdfFormat, first_line: int, lines: list[bytes]
+def _bulk_load(
+    store: pyoxigraph.Store,
+    fmt: pyoxigraph.RdfFormat,
+    piece: bytes,
+    numbered: Iterable[tuple[int, bytes]],
 ) -> None:
-    """Parse ``lines`` (the file's from ``first_line`` on) one by one; raise the first
-    line's error, with its line in the file."""
-    for number, line in enumerate(lines, start=first_line):
-        try:
-            for _ in pyoxigraph.parse(line, fmt):
-                pass
-        except SyntaxError as exc:
-            reason = _POSITION.sub("", str(exc.msg))
-            column = exc.offset or 1
-            raise SyntaxError(f"line {number}, column {column}: {reason}") from None
+    """Load a piece; on a syntax error, find the first line of ``numbered`` (the piece's,
+    by their line in the file) that does not parse, and raise its error located."""
+    try:
+        store.bulk_load(input=piece, format=fmt)
+    except SyntaxError:
+        for number, line in numbered:
+            try:
+                for _ in pyoxigraph.parse(line, fmt):
+                    pass
+            except SyntaxError as exc:
+                reason = _POSITION.sub("", str(exc.msg))
+                column = exc.offset or 1
+                raise SyntaxError(f"line {number}, column {column}: {reason}") from None
+        raise
 
 
 def write_disk_store(
