@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -64,7 +63,6 @@ def _run(nquads: Path, piece_bytes: int | None) -> dict[str, float]:
             pieces,
         ]
         done = subprocess.run(command, capture_output=True, check=True, timeout=1800)
-        shutil.rmtree(scratch, ignore_errors=True)
     figures: dict[str, float] = json.loads(done.stdout.splitlines()[-1])
     return figures
 

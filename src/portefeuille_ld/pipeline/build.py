@@ -256,8 +256,8 @@ def build(
 
     The dumps made from the lines alone are started before the validation, by another
     process: they use the second core while pyshacl runs. A violation stops them, and the
-    release being written is thrown away. Once the data is valid, the same process makes
-    the on-disk store, while this one writes the rest.
+    release being written is thrown away. Once the data is valid, another one makes the
+    on-disk store (one at a time: after the dumps), while this one writes the rest.
     """
     mapped = map_editions(data_dir, ontology_path=ontology_path, shapes_path=shapes_path, iris=iris)
     date, editions = build_date or mapped.build_date, mapped.editions

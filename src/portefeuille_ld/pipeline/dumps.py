@@ -242,6 +242,20 @@ class SortedTriples:
         for chunk in self.chunks():
             yield from chunk.split(b"\n")[:-1]
 
+    def terms(self) -> Iterator[tuple[bytes, bytes, bytes]]:
+        """Each line's subject, predicate and object as written (``<…>``, ``_:…``, quoted
+        literals), cut as bytes, not parsed: IRIs hold neither ``>`` nor spaces, and a blank
+        node label no space.
+
+        >>> s, p = ox.NamedNode("https://e.org/s"), ox.NamedNode("https://e.org/p")
+        >>> list(SortedTriples.of([ox.Triple(s, p, ox.Literal("a b"))]).terms())
+        [(b'<https://e.org/s>', b'<https://e.org/p>', b'"a b"')]
+        """
+        for line in self.lines():
+            cut = line.index(b"> ") + 1 if line[0] == 0x3C else line.index(b" ")  # 0x3C: "<"
+            end = line.index(b"> ", cut + 1) + 1
+            yield line[:cut], line[cut + 1 : end], line[end + 1 : -2]
+
     def vocabulary(self) -> Vocabulary:
         """The IRIs and predicates of these triples: as seen when converted, else parsed."""
         return self.known if self.known is not None else Vocabulary.of(self.triples())

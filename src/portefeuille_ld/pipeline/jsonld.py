@@ -267,27 +267,22 @@ def _line_nodes(lines: SortedTriples) -> Iterator[tuple[Value, Properties]]:
 
     Nothing is kept from one node to the next: at 100k projects, the build's worker
     writes this dump while the build's own process holds the graphs. Each line is cut
-    as bytes, not parsed: pyoxigraph writes every term one way (`_line_value`), and
-    making its term objects took half of this dump's time.
+    as bytes (`SortedTriples.terms`), not parsed: pyoxigraph writes every term one way
+    (`_line_value`), and making its term objects took half of this dump's time.
     """
     iris: dict[bytes, str] = {}
     current = b""
     subject_value: Value | None = None
     props: dict[str, list[Value]] = {}
-    for line in lines.lines():
-        # IRIs hold neither ">" nor spaces, blank node labels no space (as `void` reads them)
-        cut = line.index(b"> ") + 1 if line[0] == 0x3C else line.index(b" ")  # 0x3C: "<"
-        end = line.index(b"> ", cut + 1) + 1
-        subject = line[:cut]
+    for subject, predicate, value in lines.terms():
         if subject != current:
             if subject_value is not None:
                 yield subject_value, {p: sorted(vs) for p, vs in props.items()}
             current, subject_value, props = subject, _line_value(subject), {}
-        predicate = line[cut + 2 : end - 1]
         key = iris.get(predicate)
         if key is None:
-            key = iris[predicate] = predicate.decode()
-        props.setdefault(key, []).append(_line_value(line[end + 1 : -2]))
+            key = iris[predicate] = predicate[1:-1].decode()
+        props.setdefault(key, []).append(_line_value(value))
     if subject_value is not None:
         yield subject_value, {p: sorted(vs) for p, vs in props.items()}
 

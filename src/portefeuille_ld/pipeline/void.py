@@ -135,10 +135,7 @@ def statistics_of_lines(
     instances: defaultdict[bytes, set[bytes]] = defaultdict(set)
     rdf_type = f"<{RDF.type}>".encode()
     triples = 0
-    for line in lines.lines():
-        cut = line.index(b"> ") + 1 if line[0] == 0x3C else line.index(b" ")  # 0x3C is "<"
-        end = line.index(b"> ", cut + 1) + 1
-        subject, predicate, value = line[:cut], line[cut + 1 : end], line[end + 1 : -2]
+    for subject, predicate, value in lines.terms():
         triples += 1
         subjects.add(subject)
         objects.add(value)
