@@ -23,6 +23,7 @@ AWKWARD = [
     pytest.param("tab\tvt\x0bff\x0cfs\x1cdel\x7fnul\x00", id="controls"),
     pytest.param("émoji 🙂 et 中文", id="non-ascii"),
     pytest.param("", id="empty"),
+    pytest.param("fin .\nsuite .", id="line-end-inside"),
 ]
 
 
@@ -59,6 +60,25 @@ def test_nquads_are_pyoxigraphs_lines_sorted_as_bytes(text: str) -> None:
     expected = sorted(set(written.split(b"\n")) - {b""})
     named = [(G2, dumps.SortedTriples.of(two)), (G1, dumps.SortedTriples.of(one))]
     assert dumps.nquads(named) == b"".join(line + b"\n" for line in expected)
+
+
+@pytest.mark.parametrize("text", AWKWARD)
+def test_trig_reads_back_as_the_same_quads(text: str) -> None:
+    one, two = _triples(text), _triples(text + "2")
+    named = [(G1, dumps.SortedTriples.of(one)), (G2, dumps.SortedTriples.of(two))]
+    expected = {str(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(G1))) for t in one}
+    expected |= {str(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(G2))) for t in two}
+    written = dumps.trig(named, prefixes={"e": "https://e.org/"})
+    assert set(map(str, ox.parse(written, ox.RdfFormat.TRIG))) == expected
+
+
+@pytest.mark.parametrize("text", [p for p in AWKWARD if p.id not in ("controls", "nel")])
+def test_rdf_xml_reads_back_as_the_same_triples(text: str) -> None:
+    """XML 1.0 has no way to write most control characters: those are left out."""
+    written = dumps.rdf_xml(dumps.SortedTriples.of(_triples(text)), prefixes={})
+    assert set(map(str, ox.parse(written, ox.RdfFormat.RDF_XML))) == {
+        str(ox.Quad(t.subject, t.predicate, t.object)) for t in _triples(text)
+    }
 
 
 def test_union_of_sorted_triples_is_sorted_without_duplicates() -> None:

@@ -271,9 +271,28 @@ class SortedTriples:
 
     def triples(self) -> Iterator[ox.Triple]:
         """The triples again, in this order, parsed a chunk at a time."""
+        for quad in self.quads():
+            yield quad.triple
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """The triples again as quads, in the default graph or in `graph`, in this order.
+
+        Parsed a chunk at a time by pyoxigraph, leniently (it wrote them: its IRIs and
+        language tags are valid), each chunk in `graph` as N-Quads: its lines with the
+        graph's name before their final `` .`` (``\n`` ends lines only).
+
+        >>> s, p = ox.NamedNode("https://e.org/s"), ox.NamedNode("https://e.org/p")
+        >>> lines = SortedTriples.of([ox.Triple(s, p, ox.Literal(" .")), ox.Triple(s, p, s)])
+        >>> [str(q.graph_name) for q in lines.quads("https://e.org/g")]
+        ['<https://e.org/g>', '<https://e.org/g>']
+        """
+        if graph is None:
+            for chunk in self.chunks():
+                yield from ox.parse(chunk, ox.RdfFormat.N_TRIPLES, lenient=True)
+            return
+        suffix = b" " + str(ox.NamedNode(graph)).encode() + b" .\n"
         for chunk in self.chunks():
-            for quad in ox.parse(chunk, ox.RdfFormat.N_TRIPLES):
-                yield quad.triple
+            yield from ox.parse(chunk.replace(b" .\n", suffix), ox.RdfFormat.N_QUADS, lenient=True)
 
 
 def _chunked(lines: Sequence[bytes]) -> tuple[bytes, ...]:
@@ -363,9 +382,7 @@ def write_rdf_xml(graph: SortedTriples, output: Output, *, prefixes: Mapping[str
             raise ValueError(f"RDF/XML cannot write the predicate <{predicate}>")
     found = vocabulary.iris
     used = _used(prefixes, found)
-    ox.serialize(
-        graph.triples(), cast(IO[bytes], output), format=ox.RdfFormat.RDF_XML, prefixes=used
-    )
+    ox.serialize(graph.quads(), cast(IO[bytes], output), format=ox.RdfFormat.RDF_XML, prefixes=used)
     output.write(b"\n")
 
 
@@ -389,6 +406,4 @@ def write_trig(
 
 def _quads(graphs: Sequence[tuple[str, SortedTriples]]) -> Iterator[ox.Quad]:
     for name, part in graphs:
-        graph = ox.NamedNode(name)
-        for t in part.triples():
-            yield ox.Quad(t.subject, t.predicate, t.object, graph)
+        yield from part.quads(name)
