@@ -169,10 +169,13 @@ class _Screen:
 
     def candidates(self, index: Index) -> Iterator[Node]:
         """The focus nodes for which some constraint may give a result."""
+        value_nodes, checks = self.values, self.checks
         for k, focus in self.focus_nodes(index).items():
-            values = self.values(index, k, focus)
-            if any(check(index, k, values) for check in self.checks):
-                yield focus
+            values = value_nodes(index, k, focus)
+            for check in checks:  # not `any` over a generator: this runs millions of times
+                if check(index, k, values):
+                    yield focus
+                    break
 
 
 class Screens:
@@ -276,7 +279,7 @@ def _integer(objects: Sequence[Node]) -> int | None:
 
 def _each(accepted: Callable[[Node], bool]) -> Check:
     """A check that some value is not `accepted`."""
-    return lambda index, k, values: not all(accepted(v) for v in values)
+    return lambda index, k, values: not all(map(accepted, values))
 
 
 def _min_count(shapes: Graph, shape: Node, objects: Sequence[Node]) -> Check | None:
