@@ -81,6 +81,25 @@ def test_rdf_xml_reads_back_as_the_same_triples(text: str) -> None:
     }
 
 
+@pytest.mark.parametrize("text", AWKWARD)
+def test_lines_of_an_rdflib_graph_are_those_pyoxigraph_writes(text: str) -> None:
+    graph = Graph()
+    s, p = URIRef("https://e.org/id/s"), URIRef("https://e.org/p")
+    integer = URIRef("http://www.w3.org/2001/XMLSchema#integer")
+    for o in (
+        Literal(text),
+        Literal(text, lang="fr"),
+        Literal(text, datatype=URIRef("https://e.org/type")),
+        Literal("12", datatype=integer),
+        BNode("o"),
+        URIRef("https://e.org/id/é"),
+    ):
+        graph.add((s, p, o))
+        graph.add((BNode("s"), p, o))
+    triples = [ox.Triple(*map(dumps.to_oxigraph, triple)) for triple in graph]  # type: ignore[misc]
+    assert dumps.SortedTriples.of_graph(graph).ntriples() == dumps.ntriples(triples)
+
+
 def test_union_of_sorted_triples_is_sorted_without_duplicates() -> None:
     a = dumps.SortedTriples.of(_triples("a"))
     b = dumps.SortedTriples.of(_triples("b") + _triples("a"))

@@ -45,7 +45,6 @@ __all__ = [
     "rdf_xml",
     "to_oxigraph",
     "trig",
-    "triples_of",
     "turtle",
     "write_nquads",
     "write_rdf_xml",
@@ -110,50 +109,60 @@ def to_oxigraph(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"not an RDF term: {node!r}")
 
 
-def triples_of(graph: Graph) -> list[ox.Triple]:
-    """The triples of an rdflib graph as pyoxigraph triples (order unspecified).
+def _graph_lines(graph: Graph, seen: Vocabulary) -> set[bytes]:
+    """The graph's N-Triples lines, without their newlines; `seen` gets their vocabulary.
 
-    Each IRI is converted once: subjects, predicates and classes repeat many times.
+    Each line is written from its terms as pyoxigraph writes them (a term's `str` is what
+    its serializer writes), every IRI checked and written once, and subject by subject
+    (`graph_index.by_subject`): a subject and a predicate are written once per group.
     """
-    return list(_oxigraph_triples(graph))
-
-
-def _oxigraph_triples(graph: Graph, seen: Vocabulary | None = None) -> Iterator[ox.Triple]:
-    """The triples converted; when given, `seen` gets their IRIs once they are all out."""
-    iris: dict[URIRef, ox.NamedNode] = {}
+    texts: dict[Node, str] = {}
     predicates: set[Node] = set()
-    datatypes: set[str] = set()
-    blank_nodes: set[str] = set()
-    for s, p, o in graph_index.triples(graph):
-        subject, predicate = _converted(s, iris), _converted(p, iris)
-        if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
-            raise ValueError(f"not a valid RDF triple: {s!r} {p!r}")
-        value = _converted(o, iris)
-        if seen is not None:
+    lines: set[bytes] = set()
+    add = lines.add
+    for s, by_predicate in _grouped(graph):
+        subject = texts.get(s) or _text(s, texts, seen)
+        if subject[0] == '"':
+            raise ValueError(f"not a valid RDF subject: {s!r}")
+        for p, objects in by_predicate.items():
+            predicate = texts.get(p) or _text(p, texts, seen)
+            if predicate[0] != "<":
+                raise ValueError(f"not a valid RDF predicate: {p!r}")
             predicates.add(p)
-            if type(value) is ox.Literal:
-                datatypes.add(value.datatype.value)
-            elif type(value) is ox.BlankNode:
-                blank_nodes.add(value.value)
-            if type(subject) is ox.BlankNode:
-                blank_nodes.add(subject.value)
-        yield ox.Triple(subject, predicate, value)
-    if seen is not None:
-        seen.iris.update(str(iri) for iri in iris)
-        seen.iris.update(datatypes)
-        seen.predicates.update(str(p) for p in predicates)
-        seen.blank_nodes.update(blank_nodes)
+            head = f"{subject} {predicate} "
+            for o in objects:
+                text = texts.get(o) if type(o) is URIRef else None  # a literal hashes slowly
+                add(f"{head}{text or _text(o, texts, seen)} .".encode())
+    seen.predicates.update(str(p) for p in predicates)
+    return lines
 
 
-def _converted(
-    node: Node, iris: dict[URIRef, ox.NamedNode]
-) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+def _text(node: Node, texts: dict[Node, str], seen: Vocabulary) -> str:
+    """`node` as N-Triples; an IRI's is kept in `texts`, and `seen` gets the IRIs, the
+    literals' datatypes and the blank nodes' labels."""
     if type(node) is URIRef:
-        found = iris.get(node)
-        if found is None:
-            found = iris[node] = ox.NamedNode(node)
-        return found
-    return to_oxigraph(node)
+        text = texts[node] = str(ox.NamedNode(node))
+        seen.iris.add(str(node))
+        return text
+    term = to_oxigraph(node)
+    if type(term) is ox.Literal:
+        seen.iris.add(term.datatype.value)
+    elif type(term) is ox.BlankNode:
+        seen.blank_nodes.add(term.value)
+    else:
+        seen.iris.add(term.value)
+    return str(term)
+
+
+def _grouped(graph: Graph) -> Iterable[tuple[Node, Mapping[Node, Iterable[Node]]]]:
+    """The graph's triples by subject, then predicate: its store's index, else gathered."""
+    index = graph_index.by_subject(graph)
+    if index is not None:
+        return index.items()
+    gathered: dict[Node, dict[Node, list[Node]]] = {}
+    for s, p, o in graph:
+        gathered.setdefault(s, {}).setdefault(p, []).append(o)
+    return gathered.items()
 
 
 @dataclass(frozen=True)
@@ -216,7 +225,7 @@ class SortedTriples:
     @classmethod
     def of_graph(cls, graph: Graph) -> SortedTriples:
         known = Vocabulary()
-        return cls.of(_oxigraph_triples(graph, known), known=known)
+        return cls(_chunked(sorted(_graph_lines(graph, known))), known)
 
     @classmethod
     def union(cls, parts: Sequence[SortedTriples]) -> SortedTriples:
