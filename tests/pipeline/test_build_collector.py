@@ -1,4 +1,5 @@
-"""The build keeps Python's cyclic collector off the mapped data, and leaves it as it was."""
+"""The build keeps Python's cyclic collector off the mapped data, and leaves it as it was;
+its worker's lines are those of the graphs it maps, from the same sources."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from portefeuille_ld.errors import SourceError
 from portefeuille_ld.iris import Iris
 from portefeuille_ld.pipeline import build as build_module
 from portefeuille_ld.pipeline.build import build, map_editions
+from portefeuille_ld.pipeline.edition_lines import EditionLines, edition_lines
 
 REPO = Path(__file__).parents[2]
 PATHS = {
@@ -55,3 +58,23 @@ def test_the_mapped_data_is_frozen_while_published_then_unfrozen_even_on_failure
         build(REPO / "data", tmp_path, iris=Iris(), **PATHS)
     assert frozen and frozen[0] > 0
     assert gc.get_freeze_count() == 0
+
+
+def test_the_workers_lines_are_those_of_the_mapped_graphs() -> None:
+    made_here = map_editions(REPO / "data", iris=Iris(), **PATHS)
+    made_there = edition_lines(REPO / "data", Iris())
+    assert {e.graph: e.lines for e in made_there} == made_here.lines
+    assert [e.lines.known for e in made_there] == list(
+        {g: lines.known for g, lines in made_here.lines.items()}.values()
+    )
+    given = map_editions(REPO / "data", iris=Iris(), lines=lambda: made_there, **PATHS)
+    assert given.lines == made_here.lines and given.union == made_here.union
+
+
+def test_lines_of_other_sources_are_refused() -> None:
+    made = edition_lines(REPO / "data", Iris())
+    stale = [EditionLines(e.graph, "another fingerprint", e.lines) for e in made]
+    with pytest.raises(SourceError, match="changed during the build"):
+        map_editions(REPO / "data", iris=Iris(), lines=lambda: stale, **PATHS)
+    with pytest.raises(SourceError, match="changed during the build"):
+        map_editions(REPO / "data", iris=Iris(), lines=lambda: made[:0], **PATHS)

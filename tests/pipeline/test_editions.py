@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from portefeuille_ld.errors import SourceError
-from portefeuille_ld.pipeline.editions import read_edition
+from portefeuille_ld.pipeline import editions
+from portefeuille_ld.pipeline.editions import read_edition, read_pinned_edition, source_fingerprint
 
 EDITION = Path(__file__).parents[2] / "data" / "2025-2026"
 
@@ -91,3 +92,28 @@ def test_missing_field_is_named(edition: Path) -> None:
     _edit(edition / "curation.yaml", '    name_en: "Francisation Québec"\n', "")
     with pytest.raises(SourceError, match="missing field 'name_en'"):
         read_edition(edition)
+
+
+def test_fingerprint_follows_what_is_read(edition: Path) -> None:
+    before = source_fingerprint(edition)
+    assert source_fingerprint(edition) == before
+    _edit(edition / "curation.yaml", "\n", "\n# a comment\n")
+    assert source_fingerprint(edition) != before
+
+
+def test_an_edition_changed_while_read_is_refused(
+    edition: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = editions.read_edition
+
+    def edited_meanwhile(directory: Path) -> object:
+        portfolio = original(directory)
+        _edit(directory / "curation.yaml", "\n", "\n# edited during the read\n")
+        return portfolio
+
+    monkeypatch.setattr(editions, "read_edition", edited_meanwhile)
+    with pytest.raises(SourceError, match="changed while they were read"):
+        read_pinned_edition(edition)
+    monkeypatch.undo()
+    portfolio, fingerprint = read_pinned_edition(edition)
+    assert fingerprint == source_fingerprint(edition) and portfolio.entries

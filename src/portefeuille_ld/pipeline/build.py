@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -28,7 +27,9 @@ from portefeuille_ld.pipeline.artifacts import (
     Manifest,
     ReleaseFiles,
 )
-from portefeuille_ld.pipeline.editions import edition_dirs, read_edition
+from portefeuille_ld.pipeline.collector import collector_paused
+from portefeuille_ld.pipeline.edition_lines import EditionLines, edition_lines
+from portefeuille_ld.pipeline.editions import edition_dirs, read_pinned_edition
 from portefeuille_ld.pipeline.fresh_process import FreshProcess
 from portefeuille_ld.pipeline.manifest import FileEntry
 from portefeuille_ld.pipeline.mapping import map_portfolio
@@ -149,20 +150,7 @@ def read_graph(path: Path) -> Graph:
         raise SourceError(f"not valid Turtle: {exc}", path=path) from exc
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off: mapping makes millions of objects and
-    little garbage, and each of the collector's passes would walk them all again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@_collector_paused()
+@collector_paused()
 def map_editions(
     data_dir: Path,
     *,
@@ -170,31 +158,52 @@ def map_editions(
     shapes_path: Path,
     iris: Iris,
     editions: Sequence[str] = (),
+    lines: Callable[[], Sequence[EditionLines]] | None = None,
 ) -> MappedDataset:
     """Read and map every edition (or those named), and make their lines (with the cyclic
-    collector paused)."""
+    collector paused).
+
+    `lines`: the editions' lines made by another process (`edition_lines`), asked for
+    once the graphs are mapped here, instead of making them here.
+
+    :raises SourceError: a source is not valid, or changed between the two reads.
+    """
     ontology, shapes = read_graph(ontology_path), read_graph(shapes_path)
     graphs: list[Graph] = []
     names: list[str] = []
     dates: list[str] = []
+    fingerprints: dict[str, str] = {}
     for directory in edition_dirs(data_dir):
-        portfolio = read_edition(directory)
+        portfolio, fingerprint = read_pinned_edition(directory)
         if editions and portfolio.source.edition not in editions:
             continue
         named = _graph(iris.edition_graph(portfolio.source.edition))
         graphs.append(map_portfolio(portfolio, iris, into=named))
         names.append(portfolio.source.edition)
         dates.append(portfolio.source.modified.isoformat())
+        fingerprints[str(named.identifier)] = fingerprint
         del portfolio  # its records (300 MiB at 100k) are not needed once mapped
     dataset = GraphSet(
         (*graphs, _copy(ontology, iris.ontology_graph()), _copy(shapes, iris.shapes_graph()))
     )
-    lines = {str(graph.identifier): dumps.SortedTriples.of_graph(graph) for graph in graphs}
-    union = dumps.SortedTriples.union(list(lines.values()))
+    if lines is None:
+        made = {str(graph.identifier): dumps.SortedTriples.of_graph(graph) for graph in graphs}
+    else:
+        made = _same_sources(lines(), fingerprints, data_dir)
+    union = dumps.SortedTriples.union(list(made.values()))
     log.info("mapped %d edition(s) into %d quads", len(graphs), len(dataset))
     return MappedDataset(
-        dataset, _union(graphs), ontology, shapes, lines, union, tuple(names), max(dates)
+        dataset, _union(graphs), ontology, shapes, made, union, tuple(names), max(dates)
     )
+
+
+def _same_sources(
+    given: Sequence[EditionLines], fingerprints: Mapping[str, str], data_dir: Path
+) -> dict[str, dumps.SortedTriples]:
+    """The lines of `given`, by graph, if they were mapped from the sources read here."""
+    if {e.graph: e.fingerprint for e in given} != fingerprints:
+        raise SourceError("the editions changed during the build: build again", path=data_dir)
+    return {e.graph: e.lines for e in given}
 
 
 def check(
@@ -254,21 +263,27 @@ def build(
 ) -> BuildResult:
     """Validate, then write every artifact into a new release of `out_dir` and switch to it.
 
-    The dumps made from the lines alone are started before the validation, by another
-    process: they use the second core while pyshacl runs. A violation stops them, and the
-    release being written is thrown away. Once the data is valid, another one makes the
-    on-disk store (one at a time: after the dumps), while this one writes the rest.
+    Another process works beside this one, a job at a time: it maps the editions into
+    their lines (`edition_lines`) while this one maps them into rdflib's graphs, then
+    writes the dumps made from the lines alone while this one validates, then makes the
+    on-disk store while this one writes the rest. A violation stops it, and the release
+    being written is thrown away.
     """
-    mapped = map_editions(data_dir, ontology_path=ontology_path, shapes_path=shapes_path, iris=iris)
-    date, editions = build_date or mapped.build_date, mapped.editions
-    outcome: list[tuple[Manifest, ValidationReport]] = []
-    pending = [mapped]
-    del mapped
+    # One job at a time: the build itself keeps the other core.
+    with FreshProcess(max_workers=1) as background:
+        lines = background.submit(edition_lines, data_dir, iris)
+        mapped = map_editions(
+            data_dir, ontology_path=ontology_path, shapes_path=shapes_path, iris=iris,
+            lines=lines.result,
+        )  # fmt: skip
+        del lines
+        date, editions = build_date or mapped.build_date, mapped.editions
+        outcome: list[tuple[Manifest, ValidationReport]] = []
+        pending = [mapped]
+        del mapped
 
-    def write(directory: Path) -> Manifest:
-        mapped = pending.pop()
-        # One job at a time: the build itself keeps the other core.
-        with FreshProcess(max_workers=1) as background:
+        def write(directory: Path) -> Manifest:
+            mapped = pending.pop()
             files = ReleaseFiles(
                 mapped.dataset,
                 directory,
@@ -313,16 +328,16 @@ def build(
             gc.unfreeze()
             gc.collect()  # rdflib's graphs are in reference cycles: free them now
             disk_store.result()
-        outcome.append((manifest, report))
-        return manifest
+            outcome.append((manifest, report))
+            return manifest
 
-    # The mapped data lives until its dumps are written: the collector need not walk its
-    # millions of objects at each of its full passes meanwhile (`write` lets them go).
-    gc.freeze()
-    try:
-        release = publish(out_dir, write)
-    finally:
-        gc.unfreeze()
+        # The mapped data lives until its dumps are written: the collector need not walk
+        # its millions of objects at each of its full passes meanwhile (`write` lets them go).
+        gc.freeze()
+        try:
+            release = publish(out_dir, write)
+        finally:
+            gc.unfreeze()
     log.info("published %s", release)
     manifest, report = outcome[0]
     return BuildResult(release, manifest, report, editions)

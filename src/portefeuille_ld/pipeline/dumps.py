@@ -109,30 +109,24 @@ def to_oxigraph(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"not an RDF term: {node!r}")
 
 
-def _graph_lines(graph: Graph, seen: Vocabulary) -> set[bytes]:
-    """The graph's N-Triples lines, without their newlines; `seen` gets their vocabulary.
+def _lines(triples: Iterable[tuple[Node, Node, Node]], seen: Vocabulary) -> set[bytes]:
+    """The triples' N-Triples lines, without their newlines; `seen` gets their vocabulary.
 
     Each line is written from its terms as pyoxigraph writes them (a term's `str` is what
-    its serializer writes), every IRI checked and written once, and subject by subject
-    (`graph_index.by_subject`): a subject and a predicate are written once per group.
+    its serializer writes), every IRI checked and written once.
     """
     texts: dict[Node, str] = {}
     predicates: set[Node] = set()
     lines: set[bytes] = set()
     add = lines.add
-    for s, by_predicate in _grouped(graph):
+    for s, p, o in triples:
         subject = texts.get(s) or _text(s, texts, seen)
-        if subject[0] == '"':
-            raise ValueError(f"not a valid RDF subject: {s!r}")
-        for p, objects in by_predicate.items():
-            predicate = texts.get(p) or _text(p, texts, seen)
-            if predicate[0] != "<":
-                raise ValueError(f"not a valid RDF predicate: {p!r}")
-            predicates.add(p)
-            head = f"{subject} {predicate} "
-            for o in objects:
-                text = texts.get(o) if type(o) is URIRef else None  # a literal hashes slowly
-                add(f"{head}{text or _text(o, texts, seen)} .".encode())
+        predicate = texts.get(p) or _text(p, texts, seen)
+        if subject[0] == '"' or predicate[0] != "<":
+            raise ValueError(f"not a valid RDF triple: {s!r} {p!r} {o!r}")
+        predicates.add(p)
+        text = texts.get(o) if type(o) is URIRef else None  # a literal hashes slowly
+        add(f"{subject} {predicate} {text or _text(o, texts, seen)} .".encode())
     seen.predicates.update(str(p) for p in predicates)
     return lines
 
@@ -152,17 +146,6 @@ def _text(node: Node, texts: dict[Node, str], seen: Vocabulary) -> str:
     else:
         seen.iris.add(term.value)
     return str(term)
-
-
-def _grouped(graph: Graph) -> Iterable[tuple[Node, Mapping[Node, Iterable[Node]]]]:
-    """The graph's triples by subject, then predicate: its store's index, else gathered."""
-    index = graph_index.by_subject(graph)
-    if index is not None:
-        return index.items()
-    gathered: dict[Node, dict[Node, list[Node]]] = {}
-    for s, p, o in graph:
-        gathered.setdefault(s, {}).setdefault(p, []).append(o)
-    return gathered.items()
 
 
 @dataclass(frozen=True)
@@ -224,8 +207,13 @@ class SortedTriples:
 
     @classmethod
     def of_graph(cls, graph: Graph) -> SortedTriples:
+        return cls.of_rdflib(graph_index.triples(graph))
+
+    @classmethod
+    def of_rdflib(cls, triples: Iterable[tuple[Node, Node, Node]]) -> SortedTriples:
+        """Of rdflib's triples (repeats allowed), their vocabulary seen while writing them."""
         known = Vocabulary()
-        return cls(_chunked(sorted(_graph_lines(graph, known))), known)
+        return cls(_chunked(sorted(_lines(triples, known))), known)
 
     @classmethod
     def union(cls, parts: Sequence[SortedTriples]) -> SortedTriples:

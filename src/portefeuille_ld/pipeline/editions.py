@@ -11,12 +11,16 @@ from portefeuille_ld.pipeline.curation import read_curation, read_source_info
 from portefeuille_ld.pipeline.portfolio import Portfolio, resolve
 from portefeuille_ld.pipeline.sources import parse_text
 
-__all__ = ["edition_dirs", "read_edition"]
+__all__ = ["edition_dirs", "read_edition", "read_pinned_edition", "source_fingerprint"]
 
 log = logging.getLogger(__name__)
 
 LAYOUTS = {"quebec-ca-2025": parse_text}
 """Source layout id (in `source.toml`) → parser of that layout."""
+
+_READ = ("source.toml", "curation.yaml")
+"""What `read_edition` reads besides the official text, which `source.toml` pins by its
+sha256."""
 
 
 def edition_dirs(data_dir: Path) -> list[Path]:
@@ -66,3 +70,33 @@ def read_edition(directory: Path) -> Portfolio:
         )
     log.info("edition %s: %d initiatives", info.edition, len(portfolio.initiatives))
     return portfolio
+
+
+def source_fingerprint(directory: Path) -> str:
+    """A digest of what `read_edition` reads in `directory` (the official text through the
+    sha256 `source.toml` gives it).
+
+    :raises SourceError: a file cannot be read.
+    """
+    digest = hashlib.sha256()
+    for name in _READ:
+        path = directory / name
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise SourceError(f"cannot read: {exc.strerror}", path=path) from exc
+        digest.update(f"{name} {len(content)}\n".encode() + content)
+    return digest.hexdigest()
+
+
+def read_pinned_edition(directory: Path) -> tuple[Portfolio, str]:
+    """`read_edition`, and the `source_fingerprint` of what it read: two processes that
+    read an edition with the same fingerprint read the same edition.
+
+    :raises SourceError: as `read_edition`, or the files changed while they were read.
+    """
+    before = source_fingerprint(directory)
+    portfolio = read_edition(directory)
+    if source_fingerprint(directory) != before:
+        raise SourceError("the edition's files changed while they were read", path=directory)
+    return portfolio, before

@@ -10,13 +10,15 @@ from collections.abc import Callable
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
+from rdflib.term import Node
 
 from portefeuille_ld.iris import Iris
 from portefeuille_ld.namespaces import DCTERMS, ELI, FOAF, ORG, PF, PREFIXES, PROV, RDF, RDFS, SKOS
 from portefeuille_ld.pipeline.portfolio import Entry, Initiative, Portfolio
 
-__all__ = ["map_portfolio"]
+__all__ = ["map_portfolio", "portfolio_triples"]
 
+Triple = tuple[Node, Node, Node]
 _Add = Callable[[URIRef, URIRef, "URIRef | Literal"], None]
 
 _KIND_CLASS = {"programme": PF.Programme, "project": PF.Project, "deployment": PF.Deployment}
@@ -31,8 +33,16 @@ def map_portfolio(portfolio: Portfolio, iris: Iris, *, into: Graph | None = None
     graph = Graph() if into is None else into
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
-    _Mapper(graph, portfolio, iris).map()
+    _Mapper(graph.add, portfolio, iris).map()
     return graph
+
+
+def portfolio_triples(portfolio: Portfolio, iris: Iris) -> list[Triple]:
+    """The triples `map_portfolio` adds to the graph, in a list (repeats included): for
+    their N-Triples lines alone, without the cost of an rdflib graph's indexes."""
+    triples: list[Triple] = []
+    _Mapper(triples.append, portfolio, iris).map()
+    return triples
 
 
 def _labels(add: _Add, node: URIRef, fr: str, en: str) -> tuple[Literal, Literal]:
@@ -51,8 +61,8 @@ def _count(value: int) -> Literal:
 
 
 class _Mapper:
-    def __init__(self, graph: Graph, portfolio: Portfolio, iris: Iris) -> None:
-        self.g = graph
+    def __init__(self, put: Callable[[Triple], object], portfolio: Portfolio, iris: Iris) -> None:
+        self.put = put
         self.p = portfolio
         self.iris = iris
         self.edition_key = portfolio.source.edition
@@ -78,7 +88,7 @@ class _Mapper:
         """Add a triple, each IRI as the one object already added for it: a namespace's
         attribute and `Iris` make a new one at each call, and the graph keeps them all."""
         seen = self.iris_seen
-        self.g.add((seen.setdefault(s, s), seen.setdefault(p, p), seen.setdefault(o, o)))
+        self.put((seen.setdefault(s, s), seen.setdefault(p, p), seen.setdefault(o, o)))
 
     def edition_node(self) -> None:
         e, text, source = self.edition, self.p.text, self.p.source
