@@ -1,9 +1,10 @@
 """Graphs to bytes: the same graph gives the same bytes, whatever the hash seed or insertion order.
 
-Blank nodes get canonical labels first (`canonical`). Line formats are written by
-pyoxigraph and byte-sorted; RDF/XML and TriG are written by pyoxigraph from triples in
-that sorted order; Turtle is rdflib's ``longturtle`` with object lists in a total order
-(`longturtle`). The ``write_*`` functions write into an `Output` a part at a time, so
+Blank nodes get canonical labels first (`canonical`). Line formats are each term's
+N-Triples text as pyoxigraph writes it, byte-sorted (`SortedTriples`); RDF/XML and TriG
+are written by pyoxigraph from the quads it parses back from those lines; Turtle is
+rdflib's ``longturtle`` with object lists in a total order (`longturtle`). The ``write_*``
+functions write into an `Output` a part at a time, so
 a large dump is never held whole; the others return the same bytes.
 
 >>> import pyoxigraph as ox
