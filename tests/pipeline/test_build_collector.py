@@ -78,3 +78,22 @@ def test_lines_of_other_sources_are_refused() -> None:
         map_editions(REPO / "data", iris=Iris(), lines=lambda: stale, **PATHS)
     with pytest.raises(SourceError, match="changed during the build"):
         map_editions(REPO / "data", iris=Iris(), lines=lambda: made[:0], **PATHS)
+
+
+def test_the_worker_maps_only_given_a_second_core(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    given: list[bool] = []
+    original = build_module.map_editions
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        given.append(kwargs["lines"] is not None)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "map_editions", recording)
+    releases = []
+    for cores in (1, 2):
+        monkeypatch.setattr(build_module, "_cores", lambda cores=cores: cores)
+        releases.append(build(REPO / "data", tmp_path / str(cores), iris=Iris(), **PATHS))
+    assert given == [False, True]
+    assert releases[0].manifest.release_id == releases[1].manifest.release_id

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -264,17 +265,19 @@ def build(
     """Validate, then write every artifact into a new release of `out_dir` and switch to it.
 
     Another process works beside this one, a job at a time: it maps the editions into
-    their lines (`edition_lines`) while this one maps them into rdflib's graphs, then
+    their lines (`edition_lines`) while this one maps them into rdflib's graphs (given a
+    second core; else this one makes the lines), then
     writes the dumps made from the lines alone while this one validates, then makes the
     on-disk store while this one writes the rest. A violation stops it, and the release
     being written is thrown away.
     """
     # One job at a time: the build itself keeps the other core.
     with FreshProcess(max_workers=1) as background:
-        lines = background.submit(edition_lines, data_dir, iris)
+        # On one core, mapping twice would only add up: the lines are made here then.
+        lines = background.submit(edition_lines, data_dir, iris) if _cores() > 1 else None
         mapped = map_editions(
             data_dir, ontology_path=ontology_path, shapes_path=shapes_path, iris=iris,
-            lines=lines.result,
+            lines=None if lines is None else lines.result,
         )  # fmt: skip
         del lines
         date, editions = build_date or mapped.build_date, mapped.editions
@@ -341,6 +344,13 @@ def build(
     log.info("published %s", release)
     manifest, report = outcome[0]
     return BuildResult(release, manifest, report, editions)
+
+
+def _cores() -> int:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _counts(mapped: MappedDataset) -> TripleCounts:
