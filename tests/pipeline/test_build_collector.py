@@ -23,18 +23,27 @@ PATHS = {
 }
 
 
+def _spy(
+    monkeypatch: pytest.MonkeyPatch, name: str, note: Callable[[dict[str, Any]], bool]
+) -> list[bool]:
+    """`build`'s function `name`, called as before, noting `note(its keyword arguments)`
+    at each call in the list returned."""
+    notes: list[bool] = []
+    original = getattr(build_module, name)
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        notes.append(note(kwargs))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, name, recording)
+    return notes
+
+
 @pytest.mark.parametrize("enabled", [True, False])
 def test_mapping_pauses_the_collector_and_restores_it(
     monkeypatch: pytest.MonkeyPatch, enabled: bool
 ) -> None:
-    seen: list[bool] = []
-    original = build_module.map_portfolio
-
-    def recording(*args: Any, **kwargs: Any) -> Any:
-        seen.append(gc.isenabled())
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(build_module, "map_portfolio", recording)
+    seen = _spy(monkeypatch, "map_portfolio", lambda kwargs: gc.isenabled())
     (gc.enable if enabled else gc.disable)()
     try:
         mapped = map_editions(REPO / "data", iris=Iris(), **PATHS)
@@ -83,14 +92,7 @@ def test_lines_of_other_sources_are_refused() -> None:
 def test_the_worker_maps_only_given_a_second_core(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    given: list[bool] = []
-    original = build_module.map_editions
-
-    def recording(*args: Any, **kwargs: Any) -> Any:
-        given.append(kwargs["lines"] is not None)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(build_module, "map_editions", recording)
+    given = _spy(monkeypatch, "map_editions", lambda kwargs: kwargs["lines"] is not None)
     releases = []
     for cores in (1, 2):
         monkeypatch.setattr(build_module, "_cores", lambda cores=cores: cores)

@@ -54,7 +54,8 @@ __all__ = [
 ]
 
 _BATCH = 65_536
-"""Triples serialized at a time when writing a graph's lines."""
+"""Lines per compressed chunk of `SortedTriples`, and triples `SortedTriples.of` serializes
+at a time."""
 _NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
 
@@ -208,6 +209,7 @@ class SortedTriples:
 
     @classmethod
     def of_graph(cls, graph: Graph) -> SortedTriples:
+        """Of an rdflib graph (`of_rdflib`), read from its store's index when it lends one."""
         return cls.of_rdflib(graph_index.triples(graph))
 
     @classmethod
