@@ -4,6 +4,7 @@ its worker's lines are those of the graphs it maps, from the same sources."""
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,13 +14,17 @@ import pytest
 from portefeuille_ld.errors import SourceError
 from portefeuille_ld.iris import Iris
 from portefeuille_ld.pipeline import build as build_module
-from portefeuille_ld.pipeline.build import build, map_editions
+from portefeuille_ld.pipeline.build import MappedDataset, build, map_editions, read_graph
 from portefeuille_ld.pipeline.edition_lines import EditionLines, edition_lines
 
 REPO = Path(__file__).parents[2]
 PATHS = {
     "ontology_path": REPO / "ontology" / "portefeuille.ttl",
     "shapes_path": REPO / "shapes" / "portefeuille.shacl.ttl",
+}
+SCHEMA = {
+    "ontology": read_graph(PATHS["ontology_path"]),
+    "shapes": read_graph(PATHS["shapes_path"]),
 }
 
 
@@ -46,37 +51,38 @@ def test_mapping_pauses_the_collector_and_restores_it(
     seen = _spy(monkeypatch, "map_portfolio", lambda kwargs: gc.isenabled())
     (gc.enable if enabled else gc.disable)()
     try:
-        mapped = map_editions(REPO / "data", iris=Iris(), **PATHS)
+        mapped = map_editions(REPO / "data", iris=Iris(), **SCHEMA)
         assert gc.isenabled() is enabled
     finally:
         gc.enable()
     assert seen == [False] and mapped.editions == ("2025-2026",)
 
 
-def test_the_mapped_data_is_frozen_while_published_then_unfrozen_even_on_failure(
+def test_the_mapped_data_is_frozen_while_validated_then_unfrozen_even_on_failure(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     frozen: list[int] = []
 
-    def failing(out_dir: Path, write: Callable[[Path], object]) -> Path:
+    def failing(self: MappedDataset, *args: object) -> object:
         frozen.append(gc.get_freeze_count())
-        raise RuntimeError("publish failed")
+        raise RuntimeError("the validation failed")
 
-    monkeypatch.setattr(build_module, "publish", failing)
-    with pytest.raises(RuntimeError, match="publish failed"):
+    monkeypatch.setattr(MappedDataset, "validate", failing)
+    with pytest.raises(RuntimeError, match="the validation failed"):
         build(REPO / "data", tmp_path, iris=Iris(), **PATHS)
     assert frozen and frozen[0] > 0
     assert gc.get_freeze_count() == 0
+    assert not list((tmp_path / "releases").iterdir())
 
 
 def test_the_workers_lines_are_those_of_the_mapped_graphs() -> None:
-    made_here = map_editions(REPO / "data", iris=Iris(), **PATHS)
+    made_here = map_editions(REPO / "data", iris=Iris(), **SCHEMA)
     made_there = edition_lines(REPO / "data", Iris())
     assert {e.graph: e.lines for e in made_there} == made_here.lines
     assert {e.graph: e.lines.known for e in made_there} == {  # `==` of lines leaves it out
         graph: lines.known for graph, lines in made_here.lines.items()
     }
-    given = map_editions(REPO / "data", iris=Iris(), lines=lambda: made_there, **PATHS)
+    given = map_editions(REPO / "data", iris=Iris(), lines=lambda: made_there, **SCHEMA)
     assert given.lines == made_here.lines and given.union == made_here.union
 
 
@@ -84,9 +90,9 @@ def test_lines_of_other_sources_are_refused() -> None:
     made = edition_lines(REPO / "data", Iris())
     stale = [EditionLines(e.graph, "another fingerprint", e.lines) for e in made]
     with pytest.raises(SourceError, match="changed during the build"):
-        map_editions(REPO / "data", iris=Iris(), lines=lambda: stale, **PATHS)
+        map_editions(REPO / "data", iris=Iris(), lines=lambda: stale, **SCHEMA)
     with pytest.raises(SourceError, match="changed during the build"):
-        map_editions(REPO / "data", iris=Iris(), lines=lambda: made[:0], **PATHS)
+        map_editions(REPO / "data", iris=Iris(), lines=lambda: made[:0], **SCHEMA)
 
 
 def test_the_worker_maps_only_given_a_second_core(
@@ -99,3 +105,27 @@ def test_the_worker_maps_only_given_a_second_core(
         releases.append(build(REPO / "data", tmp_path / str(cores), iris=Iris(), **PATHS))
     assert given == [False, True]
     assert releases[0].manifest.release_id == releases[1].manifest.release_id
+
+
+def test_the_worker_writes_its_dumps_without_waiting_for_the_builds_mapping(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Its lines made, the worker writes the dumps made from them at once: the build's
+    mapping, held back here until the N-Triples dump exists, does not hold it back."""
+    original = build_module.map_editions
+    seen: list[bool] = []
+
+    def slow_mapping(*args: Any, **kwargs: Any) -> Any:
+        mapped = original(*args, **kwargs)
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.glob(".staging-*/portefeuille.nt")):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        seen.append(bool(list(tmp_path.glob(".staging-*/portefeuille.nt"))))
+        return mapped
+
+    monkeypatch.setattr(build_module, "_cores", lambda: 2)
+    monkeypatch.setattr(build_module, "map_editions", slow_mapping)
+    build(REPO / "data", tmp_path, iris=Iris(), **PATHS)
+    assert seen == [True]

@@ -100,3 +100,33 @@ def test_leaving_on_an_exception_stops_the_jobs(tmp_path: Path) -> None:
 def test_max_workers_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         FreshProcess(max_workers=0)
+
+
+def test_a_job_after_another_is_given_its_result() -> None:
+    with FreshProcess(max_workers=1) as worker:
+        first = worker.submit(os.getpid)
+        second = worker.after(first, lambda pid: functools.partial(_pids, pid))
+        then = worker.after(second, lambda pids: functools.partial(len, set(pids)))
+        assert then.result(timeout=60) == 2
+        assert second.result()[0] == first.result()
+
+
+def _pids(earlier: int) -> tuple[int, int]:
+    return earlier, os.getpid()
+
+
+def test_a_job_after_a_failed_one_fails_as_it_did_without_running(tmp_path: Path) -> None:
+    ran = tmp_path / "ran"
+    with FreshProcess() as worker:
+        failed = worker.submit(read_graph, tmp_path / "missing.ttl")
+        after = worker.after(failed, lambda graph: _shell(f"touch {ran}"))
+        with pytest.raises(SourceError, match="cannot read"):
+            after.result(timeout=60)
+    assert not ran.exists()
+
+
+def test_a_job_that_cannot_be_made_fails_the_future_it_was_for() -> None:
+    with FreshProcess() as worker:
+        after = worker.after(worker.submit(os.getpid), lambda pid: lambda: pid)  # no pickle
+        with pytest.raises(Exception, match="pickle"):
+            after.result(timeout=60)

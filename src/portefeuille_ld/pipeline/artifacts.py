@@ -52,6 +52,7 @@ __all__ = [
     "Manifest",
     "NamedGraphs",
     "context_url",
+    "line_files",
     "media_type",
     "write_artifacts",
 ]
@@ -122,15 +123,11 @@ def _graphs(
 def _data_lines(
     graphs: _Graphs, given: dict[str, dumps.SortedTriples]
 ) -> dict[str, dumps.SortedTriples]:
-    """Each data graph's lines, taken out of `given` or made now; refuse blank nodes."""
-    lines = {
+    """Each data graph's lines, taken out of `given` or made now."""
+    return {
         iri: given.pop(iri) if iri in given else dumps.SortedTriples.of_graph(g)
         for iri, g in graphs.data.items()
     }
-    for iri, part in lines.items():
-        if part.vocabulary().blank_nodes:
-            raise ValueError(f"blank nodes in the data graph <{iri}>: mint IRIs in iris.py")
-    return lines
 
 
 def _check_options(base_iri: str, build_date: str, extra: Mapping[str, bytes]) -> None:
@@ -217,31 +214,37 @@ class ReleaseFiles:
         build_date: str,
         data_lines: dict[str, dumps.SortedTriples] | None = None,
         union: Graph | None = None,
+        dumped: Future[list[FileEntry]] | None = None,
     ) -> None:
         """`union`, the union of the data graphs when the caller holds it already (the
-        build validated it), saves a copy of every triple when there are several."""
+        build validated it), saves a copy of every triple when there are several.
+        `dumped`: the lines' dumps, started by the caller (`line_files`) before the graphs
+        were all mapped: `data_lines` is not needed then, and there is nothing to `start`."""
         _check_options(base_iri, build_date, {})
         self.directory, self.base_iri, self.build_date = directory, base_iri, build_date
         self.graphs = _graphs(dataset, data_graphs, ontology_graph, shapes_graph)
-        lines = _data_lines(self.graphs, data_lines or {})
         self.ontology = dumps.canonical(self.graphs.ontology, salt=_iri(self.graphs.ontology))
         self.shapes = dumps.canonical(self.graphs.shapes, salt=_iri(self.graphs.shapes))
-        self._line_files: LineFiles | None = _line_files(
-            directory, self.graphs, (self.ontology, self.shapes), lines
-        )
+        self._line_files: LineFiles | None = None
+        if dumped is None:
+            self._line_files = line_files(
+                directory,
+                _data_lines(self.graphs, data_lines or {}),
+                schema=(self.ontology, self.shapes),
+            )
         self._union = union
         self._entries: dict[str, FileEntry] = {}
-        self._pending: Future[list[FileEntry]] | None = None
+        self._pending = dumped
 
     def start(self, background: Executor | None = None) -> None:
         """Write the lines' dumps: by `background` meanwhile, or here and now."""
-        line_files, self._line_files = self._line_files, None  # let go of the lines here
-        if line_files is None:
+        job, self._line_files = self._line_files, None  # let go of the lines here
+        if job is None:
             raise RuntimeError("the lines' dumps are started already")
         if background is not None:
-            self._pending = background.submit(line_files)
+            self._pending = background.submit(job)
         else:
-            self._entries.update((entry.name, entry) for entry in line_files())
+            self._entries.update((entry.name, entry) for entry in job())
 
     def finish(
         self,
@@ -303,25 +306,24 @@ def _union(data: Sequence[Graph]) -> Graph:
     return union
 
 
-def _line_files(
-    directory: Path,
-    graphs: _Graphs,
-    canonical: tuple[Graph, Graph],
-    data_lines: dict[str, dumps.SortedTriples],
+def line_files(
+    directory: Path, data: Mapping[str, dumps.SortedTriples], *, schema: Sequence[Graph]
 ) -> LineFiles:
-    """The dumps made from each graph's sorted N-Triples lines (`dumps.SortedTriples`),
-    made once per graph; `data_lines` is emptied.
+    """The dumps made from the graphs' sorted N-Triples lines (`dumps.SortedTriples`),
+    each graph's made once: `data`, the data graphs' by IRI (in the order they are listed),
+    and the graphs of `schema`, the ontology and the shapes, named by their identifiers,
+    with canonical blank node labels (`dumps.canonical`).
 
-    `canonical` is the ontology and the shapes with canonical blank node labels; the data
-    graphs have no blank nodes (`_data_lines`).
+    :raises ValueError: a data graph holds a blank node (the data's IRIs are minted).
     """
-    lines = dict(data_lines)
-    data_lines.clear()
-    for graph in canonical:
+    for iri, part in data.items():
+        if part.vocabulary().blank_nodes:
+            raise ValueError(f"blank nodes in the data graph <{iri}>: mint IRIs in iris.py")
+    lines = dict(data)
+    for graph in schema:
         lines[_iri(graph)] = dumps.SortedTriples.of_graph(graph)
-    data = tuple(lines[iri] for iri in graphs.data)
     named = tuple((iri, lines[iri]) for iri in sorted(lines))
-    return LineFiles(directory, data, named, dict(PREFIXES))
+    return LineFiles(directory, tuple(data.values()), named, dict(PREFIXES))
 
 
 def _write_graph_files(

@@ -10,6 +10,7 @@ import gc
 import logging
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -27,11 +28,13 @@ from portefeuille_ld.pipeline.artifacts import (
     DATASET_FILES,
     Manifest,
     ReleaseFiles,
+    line_files,
 )
 from portefeuille_ld.pipeline.collector import collector_paused
 from portefeuille_ld.pipeline.edition_lines import EditionLines, edition_lines
 from portefeuille_ld.pipeline.editions import edition_dirs, read_pinned_edition
 from portefeuille_ld.pipeline.fresh_process import FreshProcess
+from portefeuille_ld.pipeline.line_files import LineFiles
 from portefeuille_ld.pipeline.manifest import FileEntry
 from portefeuille_ld.pipeline.mapping import map_portfolio
 from portefeuille_ld.pipeline.metadata import (
@@ -155,21 +158,20 @@ def read_graph(path: Path) -> Graph:
 def map_editions(
     data_dir: Path,
     *,
-    ontology_path: Path,
-    shapes_path: Path,
+    ontology: Graph,
+    shapes: Graph,
     iris: Iris,
     editions: Sequence[str] = (),
     lines: Callable[[], Sequence[EditionLines]] | None = None,
 ) -> MappedDataset:
     """Read and map every edition (or those named), and make their lines (with the cyclic
-    collector paused).
+    collector paused); `ontology` and `shapes` (`read_graph`) go with them into the dataset.
 
     `lines`: the editions' lines made by another process (`edition_lines`), asked for
     once the graphs are mapped here, instead of making them here.
 
     :raises SourceError: a source is not valid, or changed between the two reads.
     """
-    ontology, shapes = read_graph(ontology_path), read_graph(shapes_path)
     graphs: list[Graph] = []
     names: list[str] = []
     dates: list[str] = []
@@ -218,8 +220,8 @@ def check(
     """Read, map and validate every edition; raise `ValidationFailed` on any violation."""
     mapped = map_editions(
         data_dir,
-        ontology_path=ontology_path,
-        shapes_path=shapes_path,
+        ontology=read_graph(ontology_path),
+        shapes=read_graph(shapes_path),
         iris=iris,
         editions=editions,
     )
@@ -264,86 +266,120 @@ def build(
 ) -> BuildResult:
     """Validate, then write every artifact into a new release of `out_dir` and switch to it.
 
-    Another process works beside this one, a job at a time: it maps the editions into
-    their lines (`edition_lines`) while this one maps them into rdflib's graphs (given a
-    second core; else this one makes the lines), then
-    writes the dumps made from the lines alone while this one validates, then makes the
-    on-disk store while this one writes the rest. A violation stops it, and the release
+    Another process works beside this one, a job after the other: it maps the editions
+    into their lines (`edition_lines`) while this one maps them into rdflib's graphs
+    (given a second core; else this one makes the lines), writes the dumps made from the
+    lines alone as soon as it has them, then the on-disk store from the N-Quads dump,
+    while this one validates and writes the rest. A violation stops it, and the release
     being written is thrown away.
     """
+    ontology, shapes = read_graph(ontology_path), read_graph(shapes_path)
+    outcome: list[tuple[Manifest, ValidationReport, tuple[str, ...]]] = []
     # One job at a time: the build itself keeps the other core.
     with FreshProcess(max_workers=1) as background:
-        # On one core, mapping twice would only add up: the lines are made here then.
-        lines = background.submit(edition_lines, data_dir, iris) if _cores() > 1 else None
-        mapped = map_editions(
-            data_dir, ontology_path=ontology_path, shapes_path=shapes_path, iris=iris,
-            lines=None if lines is None else lines.result,
-        )  # fmt: skip
-        del lines
-        date, editions = build_date or mapped.build_date, mapped.editions
-        outcome: list[tuple[Manifest, ValidationReport]] = []
-        pending = [mapped]
-        del mapped
 
         def write(directory: Path) -> Manifest:
-            mapped = pending.pop()
-            files = ReleaseFiles(
-                mapped.dataset,
-                directory,
-                data_graphs=[iris.edition_graph(e) for e in mapped.editions],
-                ontology_graph=iris.ontology_graph(),
-                shapes_graph=iris.shapes_graph(),
-                base_iri=iris.base,
-                build_date=date,
-                data_lines=mapped.lines,
-                union=mapped.data,
-            )
-            files.start(background)
-            copy = pyoxigraph.Store()  # the validation's copy: the home page's data is read there
-            report = mapped.validate(copy)
+            schema = _schema(ontology, shapes, iris)
+            lines: Future[list[EditionLines]] | None = None
+            dumped: Future[list[FileEntry]] | None = None
+            if _cores() > 1:  # on one core, mapping twice would only add up
+                lines = background.submit(edition_lines, data_dir, iris)
+                dumped = background.after(lines, partial(_line_files, directory, schema))
+            mapped = map_editions(
+                data_dir, ontology=ontology, shapes=shapes, iris=iris,
+                lines=None if lines is None else lines.result,
+            )  # fmt: skip
+            del lines
+            editions = mapped.editions
+            if dumped is None:
+                dumped = background.submit(line_files(directory, mapped.lines, schema=schema))
+            mapped.lines.clear()  # the worker has them now
             # The server's store, opened as is instead of parsing the dump again. A
             # directory, not a published file: it is not in the manifest, and its bytes
-            # may vary. Made from the N-Quads dump, a piece at a time (136 MiB at 100k), as
-            # soon as the worker is free: after the validation, whose peak it would add to.
-            disk_store = background.submit(
-                write_disk_store,
-                directory / DISK_STORE,
-                [directory / "portefeuille.nq"],
-                piece_bytes=PIECE_BYTES,
-            )
-            home = compute_home(EmbeddedStore(copy), iris.base, _counts(mapped))
-            del copy
-            (directory / HOME_FILE).write_bytes(home.to_json())
-            manifest = files.finish(
-                report=report.graph,
-                describe=partial(
-                    _describe,
-                    editions=read_editions(mapped.data),
-                    # Counted here, after Turtle: the worker makes the on-disk store then.
-                    statistics=partial(statistics_of_lines, mapped.union, uri_space=iris.base),
-                    iris=iris,
-                    build_date=date,
-                ),
-            )
-            # The rdflib graphs (2.5 GiB at 100k projects) are let go while the store loads.
-            mapped.clear()
-            del mapped, files
-            gc.unfreeze()
+            # may vary. Made from the N-Quads dump, a piece at a time (136 MiB at 100k).
+            disk_store = background.after(dumped, partial(_disk_store, directory))
+            # The mapped data lives until its dumps are written: the collector need not
+            # walk its millions of objects at each of its full passes meanwhile.
+            gc.freeze()
+            try:
+                manifest, report = _write(directory, mapped, dumped, iris, build_date)
+            finally:
+                gc.unfreeze()
+            del mapped
             gc.collect()  # rdflib's graphs are in reference cycles: free them now
             disk_store.result()
-            outcome.append((manifest, report))
+            outcome.append((manifest, report, editions))
             return manifest
 
-        # The mapped data lives until its dumps are written: the collector need not walk
-        # its millions of objects at each of its full passes meanwhile (`write` lets them go).
-        gc.freeze()
-        try:
-            release = publish(out_dir, write)
-        finally:
-            gc.unfreeze()
+        release = publish(out_dir, write)
     log.info("published %s", release)
-    manifest, report = outcome[0]
+    manifest, report, editions = outcome[0]
     return BuildResult(release, manifest, report, editions)
+
+
+def _schema(ontology: Graph, shapes: Graph, iris: Iris) -> tuple[Graph, Graph]:
+    """The ontology and the shapes as the dataset's named graphs, with canonical blank
+    node labels: what the dumps of the dataset hold of them."""
+    return (
+        dumps.canonical(_copy(ontology, iris.ontology_graph()), salt=str(iris.ontology_graph())),
+        dumps.canonical(_copy(shapes, iris.shapes_graph()), salt=str(iris.shapes_graph())),
+    )
+
+
+def _line_files(
+    directory: Path, schema: tuple[Graph, Graph], made: Sequence[EditionLines]
+) -> LineFiles:
+    """The worker's job once it has made the editions' lines: the dumps made from them."""
+    return line_files(directory, {e.graph: e.lines for e in made}, schema=schema)
+
+
+def _disk_store(directory: Path, entries: object) -> Callable[[], None]:
+    """The worker's job once the lines' dumps are written: the on-disk store."""
+    return partial(
+        write_disk_store, directory / DISK_STORE, [directory / "portefeuille.nq"],
+        piece_bytes=PIECE_BYTES,
+    )  # fmt: skip
+
+
+def _write(
+    directory: Path,
+    mapped: MappedDataset,
+    dumped: Future[list[FileEntry]],
+    iris: Iris,
+    build_date: str | None,
+) -> tuple[Manifest, ValidationReport]:
+    """Validate the mapped data, then write every file but the lines' dumps (`dumped`,
+    by the worker); the rdflib graphs are let go once written."""
+    date = build_date or mapped.build_date
+    files = ReleaseFiles(
+        mapped.dataset,
+        directory,
+        data_graphs=[iris.edition_graph(e) for e in mapped.editions],
+        ontology_graph=iris.ontology_graph(),
+        shapes_graph=iris.shapes_graph(),
+        base_iri=iris.base,
+        build_date=date,
+        union=mapped.data,
+        dumped=dumped,
+    )
+    copy = pyoxigraph.Store()  # the validation's copy: the home page's data is read there
+    report = mapped.validate(copy)
+    home = compute_home(EmbeddedStore(copy), iris.base, _counts(mapped))
+    del copy
+    (directory / HOME_FILE).write_bytes(home.to_json())
+    manifest = files.finish(
+        report=report.graph,
+        describe=partial(
+            _describe,
+            editions=read_editions(mapped.data),
+            statistics=partial(statistics_of_lines, mapped.union, uri_space=iris.base),
+            iris=iris,
+            build_date=date,
+        ),
+    )
+    # The rdflib graphs (2.5 GiB at 100k projects) are let go while the store loads.
+    mapped.clear()
+    return manifest, report
 
 
 def _cores() -> int:

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 __all__ = ["FreshProcess", "WorkerDied"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class WorkerDied(RuntimeError):
@@ -56,6 +57,24 @@ class FreshProcess(Executor):
         thread = threading.Thread(target=self._run, args=(job, future), daemon=True)
         thread.start()
         self._threads.append(thread)
+        return future
+
+    def after(self, first: Future[T], job: Callable[[T], Callable[[], R]]) -> Future[R]:
+        """Submit ``job(first's result)`` as soon as `first` has succeeded (from the thread
+        that settled it): a job that needs another's result starts without waiting for
+        the caller. The future returned fails as `first` did, or as `job` did."""
+        future: Future[R] = Future()
+        future.set_running_or_notify_cancel()
+
+        def submit_next(done: Future[T]) -> None:
+            try:
+                started = self.submit(job(done.result()))
+            except BaseException as exc:  # first's exception, or making the job's
+                future.set_exception(exc)
+                return
+            started.add_done_callback(partial(_settle, future))
+
+        first.add_done_callback(submit_next)
         return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
@@ -97,15 +116,21 @@ class FreshProcess(Executor):
 
     def _outcome(self, job: bytes) -> tuple[bool, Any]:
         with tempfile.TemporaryDirectory(prefix="portefeuille-job-") as tmp:
-            outcome = Path(tmp) / "outcome.pickle"
-            command = [sys.executable, "-m", "portefeuille_ld.pipeline.fresh_process", str(outcome)]
+            # The job goes through a file, written at once: through a pipe, a chunk at a
+            # time, each write waited for the GIL (8 s for the 100k build's lines' dumps).
+            given, outcome = Path(tmp) / "job.pickle", Path(tmp) / "outcome.pickle"
+            given.write_bytes(job)
+            module = "portefeuille_ld.pipeline.fresh_process"
+            command = [sys.executable, "-m", module, str(given), str(outcome)]
             with self._lock:
                 if self._stopped:
                     raise WorkerDied("the job was not started: its executor was terminated")
-                process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+                process = subprocess.Popen(
+                    command, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE
+                )
                 self._running.add(process)
             try:
-                _, stderr = process.communicate(job)
+                _, stderr = process.communicate()
             finally:
                 with self._lock:
                     self._running.discard(process)
@@ -117,9 +142,18 @@ class FreshProcess(Executor):
             return result
 
 
-def _main(outcome: Path) -> None:
-    """In the child: read the job from stdin, run it, pickle (succeeded, value) to `outcome`."""
-    job = pickle.loads(sys.stdin.buffer.read())
+def _settle(future: Future[T], done: Future[T]) -> None:
+    """Settle `future` as `done` was."""
+    error = done.exception()
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(done.result())
+
+
+def _main(given: Path, outcome: Path) -> None:
+    """In the child: read the job from `given`, run it, pickle (succeeded, value) to `outcome`."""
+    job = pickle.loads(given.read_bytes())
     try:
         result: tuple[bool, object] = (True, job())
     except Exception as exc:  # handed back to the parent, which raises it
@@ -137,4 +171,4 @@ def _main(outcome: Path) -> None:
 
 
 if __name__ == "__main__":
-    _main(Path(sys.argv[1]))
+    _main(Path(sys.argv[1]), Path(sys.argv[2]))
