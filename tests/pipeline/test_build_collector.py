@@ -4,6 +4,7 @@ its worker's lines are those of the graphs it maps, from the same sources."""
 from __future__ import annotations
 
 import gc
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from portefeuille_ld.errors import SourceError
 from portefeuille_ld.iris import Iris
-from portefeuille_ld.pipeline import build as build_module
+from portefeuille_ld.pipeline import build as build_module, publish as publish_module
 from portefeuille_ld.pipeline.build import MappedDataset, build, map_editions, read_graph
 from portefeuille_ld.pipeline.edition_lines import EditionLines, edition_lines
 
@@ -129,3 +130,46 @@ def test_the_worker_writes_its_dumps_without_waiting_for_the_builds_mapping(
     monkeypatch.setattr(build_module, "map_editions", slow_mapping)
     build(REPO / "data", tmp_path, iris=Iris(), **PATHS)
     assert seen == [True]
+
+
+def test_a_failed_validation_stops_the_worker_before_its_files_are_removed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The worker may be writing the on-disk store when the validation fails: it is
+    stopped first, then the release being written is removed, all of it."""
+
+    def failing(self: MappedDataset, *args: object) -> object:
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.glob(".staging-*/oxigraph/*")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        raise RuntimeError("the validation failed")
+
+    workers_when_removed: list[list[int]] = []
+    original_remove = publish_module._remove
+
+    def remove(path: Path) -> None:
+        workers_when_removed.append(_workers())
+        original_remove(path)
+
+    monkeypatch.setattr(build_module, "_cores", lambda: 2)
+    monkeypatch.setattr(MappedDataset, "validate", failing)
+    monkeypatch.setattr(publish_module, "_remove", remove)
+    with pytest.raises(RuntimeError, match="the validation failed"):
+        build(REPO / "data", tmp_path, iris=Iris(), **PATHS)
+    assert workers_when_removed == [[]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "releases"]
+    assert not list((tmp_path / "releases").iterdir())
+
+
+def _workers() -> list[int]:
+    """The `FreshProcess` workers this process has running (read from Linux's /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[1]) == os.getpid() and fields[0] != "Z" and b"fresh_process" in command:
+            found.append(int(stat.parent.name))
+    return found

@@ -278,7 +278,7 @@ def build(
     # One job at a time: the build itself keeps the other core.
     with FreshProcess(max_workers=1) as background:
 
-        def write(directory: Path) -> Manifest:
+        def write_release(directory: Path) -> Manifest:
             schema = _schema(ontology, shapes, iris)
             lines: Future[list[EditionLines]] | None = None
             dumped: Future[list[FileEntry]] | None = None
@@ -310,6 +310,15 @@ def build(
             disk_store.result()
             outcome.append((manifest, report, editions))
             return manifest
+
+        def write(directory: Path) -> Manifest:
+            """`write_release`; on any error, its worker is stopped (and waited for) before
+            `publish` removes the release being written, the on-disk store among it."""
+            try:
+                return write_release(directory)
+            except BaseException:
+                background.shutdown(cancel_futures=True)
+                raise
 
         release = publish(out_dir, write)
     log.info("published %s", release)
