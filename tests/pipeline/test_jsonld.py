@@ -12,7 +12,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from portefeuille_ld.namespaces import DCTERMS, PF, PREFIXES, RDF, XSD
-from portefeuille_ld.pipeline import jsonld
+from portefeuille_ld.pipeline import dumps as dumps_module, jsonld
 from portefeuille_ld.pipeline.dumps import SortedTriples
 from portefeuille_ld.pipeline.jsonld import dumps, to_jsonld, write_jsonld, write_jsonld_lines
 
@@ -168,6 +168,46 @@ def test_written_from_the_lines_as_from_the_graph(graph: Graph) -> None:
     jsonld = to_jsonld(graph, prefixes=PREFIXES)
     assert output.getvalue().decode() == dumps(jsonld.document).decode()
     assert context == jsonld.context
+
+
+@pytest.mark.parametrize(
+    "graph",
+    [
+        pytest.param(AWKWARD, id="awkward"),
+        pytest.param(ESCAPED, id="escaped"),
+        pytest.param(Graph().parse(GOLDEN / "portefeuille.nt"), id="golden-data"),
+    ],
+)
+@pytest.mark.parametrize("batch", [1, 2, 3, 65_536])
+def test_the_lines_are_surveyed_as_the_nodes_they_make(
+    monkeypatch: pytest.MonkeyPatch, graph: Graph, batch: int
+) -> None:
+    """`_Survey.of_lines` reads each line's text, not terms: the same survey, whatever the
+    lines per chunk (a node's lines over several chunks), the same dump."""
+    monkeypatch.setattr(dumps_module, "_BATCH", batch)
+    lines = SortedTriples.of_graph(graph)
+    subjects: list[jsonld.Value] = []
+    fast = jsonld._Survey.of_lines(lines, PREFIXES, subjects)
+    slow = jsonld._Survey.of(jsonld._line_nodes(lines), PREFIXES)
+    assert fast is not None
+    assert (fast.usage, fast.classes, fast.multi_typed) == (
+        slow.usage,
+        slow.classes,
+        slow.multi_typed,
+    )
+    assert fast.short.used == slow.short.used
+    assert subjects == [subject for subject, _ in jsonld._line_nodes(lines)]
+    output = io.BytesIO()
+    write_jsonld_lines(lines, output, prefixes=PREFIXES)
+    assert output.getvalue() == dumps(to_jsonld(graph, prefixes=PREFIXES).document)
+
+
+def test_a_type_that_is_not_an_iri_is_refused_from_the_lines_too() -> None:
+    graph = graph_of((S, RDF.type, Literal("Project")), (T, RDF.type, PF.Project))
+    lines = SortedTriples.of_graph(graph)
+    assert jsonld._Survey.of_lines(lines, PREFIXES, []) is None
+    with pytest.raises(ValueError, match="has an rdf:type that is not an IRI: 'Project'"):
+        write_jsonld_lines(lines, io.BytesIO(), prefixes=PREFIXES)
 
 
 def test_the_awkward_graph_reads_back() -> None:

@@ -71,6 +71,12 @@ Properties: TypeAlias = "dict[str, list[Value]]"
 _IRI, _BLANK, _LITERAL = 0, 1, 2
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
 _ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+_SURVEYED = re.compile(
+    r'^(<[^>]*>|_:\S+) <([^>]*)> (?:<([^>]*)>|(_):\S+|".*"(?:@(\S+)|\^\^<([^>]*)>)?) \.$', re.M
+)
+"""A line as `_Survey.of_lines` reads it: subject as written, predicate IRI, then the
+object's IRI, ``_`` for a blank node, or a literal's language or datatype (every group
+not matched is "")."""
 _NICE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ALIASES: dict[str, Json] = {"id": "@id", "type": "@type"}
 _SCHEMES = {"data", "file", "ftp", "http", "https", "mailto", "tel", "urn"}
@@ -164,13 +170,19 @@ def write_jsonld_lines(
     True
     """
     subjects: list[Value] = []
+    survey = _Survey.of_lines(lines, prefixes, subjects)
+    if survey is None:  # lines these expressions do not read: every term made a `Value`
+        subjects.clear()
 
-    def listed(nodes: Iterable[tuple[Value, Properties]]) -> Iterator[tuple[Value, Properties]]:
-        for subject, props in nodes:
-            subjects.append(subject)
-            yield subject, props
+        def listed(
+            nodes: Iterable[tuple[Value, Properties]],
+        ) -> Iterator[tuple[Value, Properties]]:
+            for subject, props in nodes:
+                subjects.append(subject)
+                yield subject, props
 
-    writer = _Survey.of(listed(_line_nodes(lines)), prefixes).writer()
+        survey = _Survey.of(listed(_line_nodes(lines)), prefixes)
+    writer = survey.writer()
     order = sorted(subjects)
     subjects.clear()
 
@@ -499,6 +511,78 @@ class _Survey:
         for subject, props in nodes:
             survey.add(subject, props)
         return survey
+
+    @classmethod
+    def of_lines(
+        cls, lines: SortedTriples, prefixes: Mapping[str, str], subjects: list[Value]
+    ) -> _Survey | None:
+        """`of` the nodes of `lines`, read off each chunk's text by `_SURVEYED` and set
+        operations, no `Value` made per term (it cost half of the JSON-LD dump); each
+        subject's `Value` is appended to `subjects`. None if a line does not read so, or
+        an rdf:type is not an IRI (`of` says which).
+
+        A node's lines are together, and a predicate's lines within them: they share
+        their start, and the lines are sorted. Those of the last node of a chunk wait for
+        the next chunk's.
+        """
+        candidates = {p: ns for p, ns in sorted(prefixes.items()) if ns.endswith(_GEN_DELIMS)}
+        survey = cls(candidates, _Compactor(candidates))
+        waiting: list[tuple[str, ...]] = []
+        for chunk in lines.chunks():
+            rows = waiting + _SURVEYED.findall(chunk.decode())
+            if len(rows) - len(waiting) != chunk.count(b"\n"):
+                return None
+            cut = len(rows) - 1
+            while cut > 0 and rows[cut - 1][0] == rows[-1][0]:
+                cut -= 1
+            if not survey._add_rows(rows[:cut], subjects):
+                return None
+            waiting = rows[cut:]
+        return survey if survey._add_rows(waiting, subjects) else None
+
+    def _add_rows(self, rows: list[tuple[str, ...]], subjects: list[Value]) -> bool:
+        """`add` every node of `rows` (whole nodes, from `_SURVEYED`); False if an
+        rdf:type is not an IRI."""
+        short = self.short
+        types = [row for row in rows if row[1] == _TYPE]
+        if any(not row[2] for row in types):
+            return False
+        for row in types:
+            self.classes.add(row[2])
+        self.multi_typed = self.multi_typed or any(
+            a[0] == b[0] for a, b in zip(types, types[1:], strict=False)
+        )
+        nodes = dict.fromkeys(row[0] for row in rows)
+        for node in nodes:
+            subject = _line_value(node.encode())
+            subjects.append(subject)
+            if subject[0] == _IRI:
+                short(subject[1])
+        others = [row for row in rows if row[1] != _TYPE]
+        repeated = {a[1] for a, b in zip(others, others[1:], strict=False) if a[:2] == b[:2]}
+        counts = Counter((row[0], row[1], row[4]) for row in others)
+        same_language = {key[1] for key, n in counts.items() if n > 1}
+        for iri in {*self.classes, *(row[2] for row in others if row[2])}:
+            short(iri)
+        for predicate, iri, blank, language, datatype in {row[1:] for row in others}:
+            usage = self.usage.get(predicate)
+            if usage is None:
+                short(predicate)
+                usage = self.usage[predicate] = _Usage()
+            rank = _IRI if iri else _BLANK if blank else _LITERAL
+            usage.ranks.add(rank)
+            if rank == _LITERAL:
+                usage.languages.add(language)
+                plain = "" if datatype in _PLAIN else datatype
+                if not language:
+                    usage.datatypes.add(plain)
+                if plain:
+                    short(plain)
+        for predicate in repeated:
+            self.usage[predicate].repeated = True
+        for predicate in same_language:
+            self.usage[predicate].repeated_language = True
+        return True
 
     def add(self, subject: Value, props: Properties) -> None:
         """Note a node: every IRI the document or its context may write, rdf:type excepted,
