@@ -270,7 +270,7 @@ def build(
     into their lines (`edition_lines`) while this one maps them into rdflib's graphs
     (given a second core; else this one makes the lines), writes the dumps made from the
     lines alone as soon as it has them, then the on-disk store from the N-Quads dump,
-    while this one validates and writes the rest. A violation stops it, and the release
+    while this one validates and writes the rest. Any error stops it, and the release
     being written is thrown away.
     """
     ontology, shapes = read_graph(ontology_path), read_graph(shapes_path)
