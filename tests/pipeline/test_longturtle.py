@@ -98,3 +98,32 @@ def test_turtle_is_written_in_parts_as_at_once(monkeypatch: pytest.MonkeyPatch) 
     longturtle.write_turtle(_awkward(), Output(), prefixes={})
     assert len(parts) > 2
     assert b"".join(parts) == _rdflib(_awkward(), {})
+
+
+@pytest.mark.parametrize(
+    "iri",
+    [
+        "https://e.org/o#Project",  # in a bound namespace
+        "https://e.org/o#",  # a bound namespace itself
+        "https://e.org/id/projet/a-1",  # in none: most of the data's subjects
+        "https://e.org/o#x/y",  # split after the bound namespace
+        "https://e.org/other#z",  # shares the start of one only
+        "urn:x:1",
+        "https://e.org/o#a%zz",  # a local name rdflib must escape
+    ],
+)
+def test_prefixed_names_are_rdflibs_whatever_is_asked_first(iri: str) -> None:
+    """`_SortedLongTurtle` does not ask rdflib for IRIs in no bound namespace: the same
+    answers, in either order, as rdflib's serializer itself."""
+    prefixes = {"o": "https://e.org/o#", "u": "urn:y:"}
+    others = ["https://e.org/o#x/", "https://e.org/id/projet/", "https://e.org/o#Project"]
+    answers = []
+    for serializer_class in (longturtle._SortedLongTurtle, longturtle.LongTurtleSerializer):
+        for asked in ([iri, *others], [*others, iri]):
+            graph = Graph(bind_namespaces="none")
+            for prefix, namespace in prefixes.items():
+                graph.bind(prefix, namespace)
+            serializer = serializer_class(graph)
+            pnames = {i: serializer.get_pname(URIRef(i), False) for i in asked}
+            answers.append(pnames[iri])
+    assert len(set(answers)) == 1

@@ -55,19 +55,24 @@ class _SortedLongTurtle(LongTurtleSerializer):
     IRIs without a prefix (most subjects and objects) nor the escaping: `get_pname` is
     memoized. That is exact because `turtle` binds a prefix for every predicate before
     writing (objects and datatypes never get a generated one), so the answer for an IRI
-    cannot change while the serializer runs.
+    cannot change while the serializer runs. For the same reason, an IRI that starts with
+    no bound namespace has no prefixed name, unless one may be generated: rdflib, asked
+    anyway, splits it and looks its namespace up twice (most of a data graph's IRIs).
     """
 
     def __init__(self, store: Graph) -> None:
         super().__init__(store)  # type: ignore[no-untyped-call]
         self._pnames: dict[tuple[Node, bool], str | None] = {}
+        self._namespaces = tuple(str(namespace) for _, namespace in store.namespaces())
 
     def get_pname(self, uri: Node, gen_prefix: bool = True) -> str | None:
         key = (uri, gen_prefix)
         try:
             return self._pnames[key]
         except KeyError:
-            pname: str | None = super().get_pname(uri, gen_prefix)  # type: ignore[no-untyped-call]
+            pname: str | None = None
+            if gen_prefix or str(uri).startswith(self._namespaces):
+                pname = super().get_pname(uri, gen_prefix)  # type: ignore[no-untyped-call]
             self._pnames[key] = pname
             return pname
 
