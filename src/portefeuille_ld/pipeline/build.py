@@ -106,7 +106,7 @@ class MappedDataset:
     shapes: Graph
     lines: dict[str, dumps.SortedTriples]
     """Each edition graph's N-Triples lines, by graph IRI: made once, for the validation
-    and the dumps (`artifacts.ReleaseFiles` takes them out)."""
+    and the dumps (`build` empties it once the worker has them, `artifacts.line_files`)."""
     union: dumps.SortedTriples
     """The lines of `data`, the union of those: what is validated, and what VoID counts."""
     editions: tuple[str, ...]

@@ -505,9 +505,14 @@ class _Survey:
     multi_typed: bool = False
 
     @classmethod
-    def of(cls, nodes: Iterable[tuple[Value, Properties]], prefixes: Mapping[str, str]) -> _Survey:
+    def empty(cls, prefixes: Mapping[str, str]) -> _Survey:
+        """A survey of no node yet, with the prefixes a document may use."""
         candidates = {p: ns for p, ns in sorted(prefixes.items()) if ns.endswith(_GEN_DELIMS)}
-        survey = cls(candidates, _Compactor(candidates))
+        return cls(candidates, _Compactor(candidates))
+
+    @classmethod
+    def of(cls, nodes: Iterable[tuple[Value, Properties]], prefixes: Mapping[str, str]) -> _Survey:
+        survey = cls.empty(prefixes)
         for subject, props in nodes:
             survey.add(subject, props)
         return survey
@@ -525,8 +530,7 @@ class _Survey:
         their start, and the lines are sorted. Those of the last node of a chunk wait for
         the next chunk's.
         """
-        candidates = {p: ns for p, ns in sorted(prefixes.items()) if ns.endswith(_GEN_DELIMS)}
-        survey = cls(candidates, _Compactor(candidates))
+        survey = cls.empty(prefixes)
         waiting: list[tuple[str, ...]] = []
         for chunk in lines.chunks():
             rows = waiting + _SURVEYED.findall(chunk.decode())
@@ -547,8 +551,8 @@ class _Survey:
         types = [row for row in rows if row[1] == _TYPE]
         if any(not row[2] for row in types):
             return False
-        for row in types:
-            self.classes.add(row[2])
+        classes = {row[2] for row in types}
+        self.classes |= classes
         self.multi_typed = self.multi_typed or any(
             a[0] == b[0] for a, b in zip(types, types[1:], strict=False)
         )
@@ -562,7 +566,7 @@ class _Survey:
         repeated = {a[1] for a, b in zip(others, others[1:], strict=False) if a[:2] == b[:2]}
         counts = Counter((row[0], row[1], row[4]) for row in others)
         same_language = {key[1] for key, n in counts.items() if n > 1}
-        for iri in {*self.classes, *(row[2] for row in others if row[2])}:
+        for iri in {*classes, *(row[2] for row in others if row[2])}:
             short(iri)
         for predicate, iri, blank, language, datatype in {row[1:] for row in others}:
             usage = self.usage.get(predicate)
