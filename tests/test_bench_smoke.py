@@ -1,10 +1,14 @@
 """The benchmark's generator at a tiny scale: deterministic, and shaped like the real portfolio.
 
-The benchmarks themselves never run in the test suite (``make bench`` runs them).
+The benchmarks themselves never run in the test suite (``make bench`` runs them), except
+the build's timeline, once at this scale: it replaces the build's functions by name, and
+must notice when one is renamed.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -19,7 +23,7 @@ from bench.generate import EDITION, generate, write_dataset  # noqa: E402
 
 from portefeuille_ld.iris import Iris  # noqa: E402
 from portefeuille_ld.namespaces import PF  # noqa: E402
-from portefeuille_ld.pipeline.build import check  # noqa: E402
+from portefeuille_ld.pipeline.build import build, check  # noqa: E402
 from portefeuille_ld.pipeline.editions import read_edition  # noqa: E402
 from portefeuille_ld.pipeline.mapping import map_portfolio  # noqa: E402
 from portefeuille_ld.settings import Settings  # noqa: E402
@@ -74,3 +78,36 @@ def test_the_synthetic_portfolio_conforms_to_the_shapes(data_dir: Path) -> None:
     )
     assert checked.report.conforms
     assert not checked.report.warnings
+
+
+def test_the_timeline_times_both_processes_and_publishes_the_same_release(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    settings = Settings()
+    plain = build(
+        data_dir,
+        tmp_path / "plain",
+        ontology_path=settings.ontology_path,
+        shapes_path=settings.shapes_path,
+        iris=Iris(settings.base_iri),
+        build_date="2025-09-12",
+    )
+    command = [sys.executable, "-m", "bench.timeline", "--projects", str(PROJECTS), "--seed", "11"]
+    command += ["--work", str(tmp_path / "work")]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"published release {plain.release.name} " in done.stdout
+    rows = [row.split(" | ") for row in done.stdout.splitlines() if row.startswith("| ")]
+    steps = {(row[0].split()[1], row[1]) for row in rows[2:]}  # (process, step)
+    expected = {
+        ("build", "SHACL validation"),
+        ("build", "write portefeuille.ttl"),
+        ("build", "VoID statistics"),
+        ("worker", "job LineFiles"),
+        ("worker", "write portefeuille.jsonld"),
+        ("worker", "load the on-disk store"),
+    }
+    if len(os.sched_getaffinity(0)) > 1:  # on one core, the build makes the lines itself
+        expected.add(("worker", "job edition_lines"))
+    assert expected <= steps
+    assert "at least" in done.stdout.splitlines()[-1]
