@@ -262,3 +262,19 @@ def test_a_line_that_does_not_parse_is_named_in_the_file(
     path.write_bytes(b"".join(lines))
     with pytest.raises(StoreUnavailable, match=rf"broken\.nq as N-Quads: line {bad_line}, "):
         load_files(pyoxigraph.Store(), [path], piece_bytes=1_000)
+
+
+@pytest.mark.parametrize("piece_bytes", [None, 1_000], ids=["whole", "pieces"])
+def test_only_a_lenient_load_takes_an_iri_the_checks_refuse(
+    tmp_path: Path, piece_bytes: int | None
+) -> None:
+    lines = _lines(100).splitlines(keepends=True)
+    lines[41] = b'<http://ex.org/a{b}> <http://ex.org/p> "x" <http://ex.org/g> .\n'
+    path = tmp_path / "data.nq"
+    path.write_bytes(b"".join(lines))
+    with pytest.raises(StoreUnavailable, match="Invalid IRI code point"):
+        load_files(pyoxigraph.Store(), [path], piece_bytes=piece_bytes)
+    store = pyoxigraph.Store()
+    load_files(store, [path], piece_bytes=piece_bytes, lenient=True)
+    assert len(store) == 100
+    assert pyoxigraph.NamedNode("http://ex.org/s0") in {q.subject for q in store}

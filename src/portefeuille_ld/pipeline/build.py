@@ -343,10 +343,12 @@ def _line_files(
 
 
 def _disk_store(directory: Path, entries: object) -> Callable[[], None]:
-    """The worker's job once the lines' dumps are written: the on-disk store."""
+    """The worker's job once the lines' dumps are written: the on-disk store, loaded
+    leniently (the lines' every IRI and language tag was checked by pyoxigraph's terms
+    when they were made, `dumps.SortedTriples`)."""
     return partial(
         write_disk_store, directory / DISK_STORE, [directory / "portefeuille.nq"],
-        piece_bytes=PIECE_BYTES,
+        piece_bytes=PIECE_BYTES, lenient=True,
     )  # fmt: skip
 
 

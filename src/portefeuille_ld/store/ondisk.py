@@ -79,7 +79,11 @@ extension: use one of .ttl, .nt, .nq, .trig, .jsonld, .rdf
 
 
 def load_files(
-    store: pyoxigraph.Store, paths: Sequence[Path], *, piece_bytes: int | None = None
+    store: pyoxigraph.Store,
+    paths: Sequence[Path],
+    *,
+    piece_bytes: int | None = None,
+    lenient: bool = False,
 ) -> None:
     """Load RDF files into ``store`` (triples into the default graph, quads into theirs).
 
@@ -87,6 +91,8 @@ def load_files(
     remote ``@context`` is an error). Each file is parsed `on_own_thread`: queries run
     faster on the caller's thread. With ``piece_bytes``, N-Triples and N-Quads are loaded
     that many bytes of lines at a time (`_load_in_pieces`), other formats whole.
+    ``lenient``: pyoxigraph's, which skips checking IRIs and language tags; only for files
+    whose terms were checked when they were written (the build's own dumps).
 
     :raises StoreUnavailable: a file is missing, or cannot be parsed in its format.
     """
@@ -94,17 +100,19 @@ def load_files(
         fmt = data_format(path)
         try:
             if piece_bytes is not None and fmt in _LINE_FORMATS:
-                on_own_thread(_load_in_pieces, store, path, fmt, piece_bytes)
+                on_own_thread(_load_in_pieces, store, path, fmt, piece_bytes, lenient)
             else:
                 base_iri = path.resolve().as_uri()
-                on_own_thread(store.bulk_load, path=path, format=fmt, base_iri=base_iri)
+                on_own_thread(
+                    store.bulk_load, path=path, format=fmt, base_iri=base_iri, lenient=lenient
+                )
         except (OSError, SyntaxError, ValueError) as exc:
             raise StoreUnavailable(f"cannot load {path} as {fmt.name}: {exc}") from exc
     log.info("loaded %d file(s): %d quads", len(paths), len(store))
 
 
 def _load_in_pieces(
-    store: pyoxigraph.Store, path: Path, fmt: pyoxigraph.RdfFormat, piece_bytes: int
+    store: pyoxigraph.Store, path: Path, fmt: pyoxigraph.RdfFormat, piece_bytes: int, lenient: bool
 ) -> None:
     """Load a file of lines (N-Triples, N-Quads) ``piece_bytes`` at a time.
 
@@ -124,9 +132,9 @@ def _load_in_pieces(
             if b"_:" in piece:
                 blank += ((n, line) for n, line in enumerate(lines, start) if b"_:" in line)
                 piece = b"".join(line for line in lines if b"_:" not in line)
-            _bulk_load(store, fmt, piece, enumerate(lines, start))
+            _bulk_load(store, fmt, piece, enumerate(lines, start), lenient)
     if blank:
-        _bulk_load(store, fmt, b"".join(line for _, line in blank), blank)
+        _bulk_load(store, fmt, b"".join(line for _, line in blank), blank, lenient)
 
 
 def _bulk_load(
@@ -134,15 +142,16 @@ def _bulk_load(
     fmt: pyoxigraph.RdfFormat,
     piece: bytes,
     numbered: Iterable[tuple[int, bytes]],
+    lenient: bool,
 ) -> None:
     """Load a piece; on a syntax error, find the first line of ``numbered`` (the piece's,
     by their line in the file) that does not parse, and raise its error located."""
     try:
-        store.bulk_load(input=piece, format=fmt)
+        store.bulk_load(input=piece, format=fmt, lenient=lenient)
     except SyntaxError:
         for number, line in numbered:
             try:
-                for _ in pyoxigraph.parse(line, fmt):
+                for _ in pyoxigraph.parse(line, fmt, lenient=lenient):
                     pass
             except SyntaxError as exc:
                 reason = _POSITION.sub("", str(exc.msg))
@@ -152,18 +161,22 @@ def _bulk_load(
 
 
 def write_disk_store(
-    directory: Path, paths: Sequence[Path], *, piece_bytes: int | None = None
+    directory: Path,
+    paths: Sequence[Path],
+    *,
+    piece_bytes: int | None = None,
+    lenient: bool = False,
 ) -> None:
     """Create an on-disk store in ``directory`` (which must not exist) holding ``paths``.
 
-    ``piece_bytes``: as `load_files` (e.g. `PIECE_BYTES`, memory bounded, slower). The
-    store is compacted and closed on return, ready to be opened read-only.
+    ``piece_bytes``, ``lenient``: as `load_files` (`PIECE_BYTES`: memory bounded,
+    slower). The store is compacted and closed on return, ready to be opened read-only.
 
     :raises StoreUnavailable: as `load_files`.
     """
     directory.mkdir(parents=True)
     store = pyoxigraph.Store(directory)
-    load_files(store, paths, piece_bytes=piece_bytes)
+    load_files(store, paths, piece_bytes=piece_bytes, lenient=lenient)
     store.flush()
     store.optimize()
     del store  # closes it: readers may now open the directory
