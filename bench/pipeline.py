@@ -174,6 +174,7 @@ def _children_cpu() -> float:
 
 def _child_build(data_dir: Path, out_dir: Path) -> None:
     """Run the real build once, printing one JSON line."""
+    from bench.release import BUILD_DATE
     from portefeuille_ld.iris import Iris
     from portefeuille_ld.pipeline.build import build
     from portefeuille_ld.settings import Settings
@@ -186,7 +187,7 @@ def _child_build(data_dir: Path, out_dir: Path) -> None:
         ontology_path=settings.ontology_path,
         shapes_path=settings.shapes_path,
         iris=Iris(settings.base_iri),
-        build_date="2025-09-12",
+        build_date=BUILD_DATE,
     )
     print(
         json.dumps(

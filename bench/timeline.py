@@ -157,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None, help="where to publish (a temp dir)")
     args = parser.parse_args(argv)
 
-    from bench.release import Dataset, default_work_dir
+    from bench.release import BUILD_DATE, Dataset, default_work_dir
     from portefeuille_ld.iris import Iris
     from portefeuille_ld.pipeline.build import build
     from portefeuille_ld.settings import Settings
@@ -176,16 +176,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         log = Path(scratch) / "timeline.jsonl"
         os.environ[_LOG], os.environ[_START] = str(log), str(time.time())
         _time_build()
-        _mark("start", "build")
+        _mark("start", "the whole build")
         result = build(
             data_dir,
             args.out or Path(scratch) / "out",
             ontology_path=settings.ontology_path,
             shapes_path=settings.shapes_path,
             iris=Iris(settings.base_iri),
-            build_date="2025-09-12",
+            build_date=BUILD_DATE,
         )
-        _mark("end", "build")
+        _mark("end", "the whole build")
         print(f"{args.projects:,} projects, {result.manifest.data_triples:,} triples")
         where = f"in {args.out}" if args.out else "(in a temporary directory, now removed)"
         print(f"published release {result.release.name} {where}\n")
