@@ -65,7 +65,8 @@ class PlainMemory(SimpleMemory):
 
     def add(self, triple: Any, context: Any, quoted: bool = False) -> None:
         """rdflib's `SimpleMemory.add`, with each new key found by `dict.get` instead of a
-        `KeyError` caught (most objects are new literals): the same indexes, 0.68× the CPU."""
+        `KeyError` caught (most objects are new literals): the same indexes; the build's
+        mapping at 100k projects in 0.83× the CPU (`python -m bench.graph_add`)."""
         if self._size is not None:
             held = self._holds(triple)
             self._size = None if held is None else self._size + (not held)
