@@ -75,27 +75,9 @@ class PlainMemory(SimpleMemory):
             return
         s, p, o = triple
         spo, pos, osp = self._indexes
-        by_predicate = spo.get(s)
-        if by_predicate is None:
-            spo[s] = {p: {o: 1}}
-        elif (objects := by_predicate.get(p)) is None:
-            by_predicate[p] = {o: 1}
-        else:
-            objects[o] = 1
-        by_object = pos.get(p)
-        if by_object is None:
-            pos[p] = {o: {s: 1}}
-        elif (subjects := by_object.get(o)) is None:
-            by_object[o] = {s: 1}
-        else:
-            subjects[s] = 1
-        by_subject = osp.get(o)
-        if by_subject is None:
-            osp[o] = {s: {p: 1}}
-        elif (predicates := by_subject.get(s)) is None:
-            by_subject[s] = {p: 1}
-        else:
-            predicates[p] = 1
+        _put(spo, s, p, o)
+        _put(pos, p, o, s)
+        _put(osp, o, s, p)
 
     def remove(self, triple_pattern: Any, context: Any = None) -> None:
         """A whole triple is counted off; a pattern makes the count start again."""
@@ -138,6 +120,17 @@ class PlainMemory(SimpleMemory):
         if self._size is None:
             self._size = super().__len__(context)
         return self._size
+
+
+def _put(index: _Index, first: Node, second: Node, third: Node) -> None:
+    """``index[first][second][third] = 1``, the inner dicts made as they are missing."""
+    inner = index.get(first)
+    if inner is None:
+        index[first] = {second: {third: 1}}
+    elif (innermost := inner.get(second)) is None:
+        inner[second] = {third: 1}
+    else:
+        innermost[third] = 1
 
 
 class QueryCachingGraph(Graph):
